@@ -1,0 +1,41 @@
+"""Iranian factions: power share, legitimacy, stance on compromise, prestige (C6, C8)."""
+
+from __future__ import annotations
+
+import mesa
+
+from model.scenarios import FactionSpec
+
+
+class Faction(mesa.Agent):
+    """A faction of the Iranian regime (hardliners, the president's camp, ...).
+
+    State: ``power`` (share of power; the shares of all factions sum to 1),
+    ``legitimacy`` (popular approval in [0, 1], from the citizens), ``stance`` (on
+    compromise with the West, fixed), ``prestige`` (diplomatic standing added to
+    approval: rebuffs lower it, successes raise it, it fades) and ``holds_presidency``.
+    The power rule, which acts on all factions at once because shares are
+    renormalised, lives in ``model/factional_balance.py`` (C6).
+    """
+
+    def __init__(self, model: mesa.Model, spec: FactionSpec) -> None:
+        super().__init__(model)
+        self.name = spec.name
+        self.label = spec.label
+        self.power = spec.power
+        self.stance = spec.stance
+        self.prestige = spec.prestige
+        self.holds_presidency = spec.president
+        self.legitimacy = 0.5
+
+    def update_legitimacy(self, approval: float) -> None:
+        """Take the citizens' mean approval of this faction as its legitimacy."""
+        self.legitimacy = min(1.0, max(0.0, float(approval)))
+
+    def fade_prestige(self, memory: float) -> None:
+        """Prestige from past successes and humiliations fades towards zero (C6)."""
+        self.prestige *= 1.0 - memory
+
+    def change_prestige(self, amount: float) -> None:
+        """A success (positive) or humiliation (negative), kept within [-0.5, 0.5]."""
+        self.prestige = min(0.5, max(-0.5, self.prestige + amount))

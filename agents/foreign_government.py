@@ -1,0 +1,82 @@
+"""Foreign governments: sanctions support, trade and energy ties, blame (C3, C4, K1)."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+
+from model.scenarios import GovernmentSpec
+
+
+class ForeignGovernment(mesa.Agent):
+    """A foreign government (the US, the EU, China, Russia, ...).
+
+    State: ``sanctions_support`` (0–1), fixed ``trade_ties`` and ``energy_ties`` with
+    Iran, ``base_support`` (support on its own interests), and ``blame_iran``: its
+    view of who spoils diplomacy (1 = Iran, 0 = the West). Western governments carry the
+    engagement policy and never blame the West; the others read every failure (C3) and
+    every Western refusal (C4) as evidence about who is to blame.
+    """
+
+    def __init__(self, model: mesa.Model, spec: GovernmentSpec) -> None:
+        super().__init__(model)
+        self.name = spec.name
+        self.label = spec.label
+        self.western = spec.western
+        self.un_veto = spec.un_veto
+        self.sanctions_support = spec.sanctions_support
+        self.base_support = spec.base_support
+        self.trade_ties = spec.trade_ties
+        self.energy_ties = spec.energy_ties
+        self.blame_iran = spec.blame_iran
+        self.prior_blame_iran = spec.blame_iran
+
+    def perceive_failure(self, iran_blamed: bool, weight: float) -> None:
+        """Move the view of who is to blame after failed diplomacy (C3) or a refusal (C4)."""
+        shift = self.model.params.blame_shift * weight
+        if iran_blamed:
+            self.blame_iran += shift * (1.0 - self.blame_iran)
+        elif not self.western:
+            self.blame_iran -= shift * self.blame_iran
+
+    def support_target(
+        self, energy_stress: float, nuclear_progress: float, talks_active: bool
+    ) -> float:
+        """The sanctions support its interests and beliefs imply this month (C3, C4, K1).
+
+        Blame on Iran and nuclear alarm raise it; trade ties and energy ties (weighted by
+        oil-market volatility) hold it down (C4); while talks run, non-Western
+        governments ease off by the K1 parameter.
+        """
+        p = self.model.params
+        target = (
+            self.base_support
+            + p.credibility_weight * (self.blame_iran - 0.5)
+            - p.trade_weight * self.trade_ties
+            - p.energy_weight * self.energy_ties * energy_stress
+            + p.nuclear_alarm_weight * nuclear_progress
+        )
+        if talks_active and not self.western:
+            target -= p.talks_coercion_dampening
+        return min(1.0, max(0.0, target))
+
+    def update_support(
+        self, energy_stress: float, nuclear_progress: float, talks_active: bool
+    ) -> None:
+        """Views of blame fade to the prior; support moves towards its target."""
+        p = self.model.params
+        self.blame_iran += p.blame_memory * (self.prior_blame_iran - self.blame_iran)
+        target = self.support_target(energy_stress, nuclear_progress, talks_active)
+        self.sanctions_support += p.support_adjustment * (target - self.sanctions_support)
+
+    def yes_probability(self) -> float:
+        """Chance of voting for a new UN resolution: steep around the veto threshold."""
+        threshold = self.model.params.un_veto_threshold
+        return 1.0 / (1.0 + math.exp(-(self.sanctions_support - threshold) / 0.05))
+
+    def leakage(self) -> float:
+        """Sanctions leakage through its trade: ties weighted by opposition (C4)."""
+        if self.western:
+            return 0.0
+        return self.trade_ties * (1.0 - self.sanctions_support)

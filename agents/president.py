@@ -1,0 +1,76 @@
+"""The president: a role held by one faction; offers talks when weak (C1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+
+from agents.faction import Faction
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An Iranian offer to return to talks, made at ``month``.
+
+    ``concession`` says whether it carries something new (read by the conditional
+    policy); ``scheduled`` marks offers that came from a scenario's events.
+    """
+
+    month: int
+    concession: bool
+    scheduled: bool = False
+
+
+class President(mesa.Agent):
+    """The Iranian president, leader of the faction that holds the presidency.
+
+    State: ``faction`` (the holder, changed by elections), ``standing`` (0–1: his
+    faction's legitimacy, power and prestige) and ``cooldown`` (months before he can
+    offer again after a refusal or failed talks). Presidents reach out to the West to
+    improve their domestic standing when it is weak (C1).
+    """
+
+    def __init__(self, model: mesa.Model, faction: Faction) -> None:
+        super().__init__(model)
+        self.faction = faction
+        self.standing = 0.5
+        self.cooldown = 0
+
+    def assess_standing(self, n_factions: int) -> None:
+        """Standing: half legitimacy, half power relative to an even split, plus prestige."""
+        f = self.faction
+        relative_power = min(1.0, f.power * n_factions / 2.0)
+        self.standing = min(1.0, max(0.0, 0.5 * f.legitimacy + 0.5 * relative_power + f.prestige))
+
+    def offer_probability(self) -> float:
+        """Monthly probability of offering talks: rises as standing falls (C1)."""
+        p = self.model.params
+        weakness = 1.0 - self.standing
+        return min(
+            1.0, p.offer_base_rate + p.offer_weakness_sensitivity * weakness * self.faction.stance
+        )
+
+    def concession_probability(self, leader_pressure: float) -> float:
+        """Chance that an offer carries a real concession (stance and pressure, C1/C7)."""
+        p = self.model.params
+        return min(1.0, p.concession_propensity * self.faction.stance * (0.5 + leader_pressure))
+
+    def consider_offer(
+        self, u_offer: float, u_concession: float, leader_pressure: float
+    ) -> Offer | None:
+        """Decide, with two uniform draws, whether to offer talks this month (C1)."""
+        if self.cooldown > 0:
+            self.cooldown -= 1
+            return None
+        if u_offer >= self.offer_probability():
+            return None
+        concession = u_concession < self.concession_probability(leader_pressure)
+        return Offer(month=self.model.steps, concession=concession)
+
+    def take_office(self, faction: Faction) -> None:
+        """The presidency passes to ``faction`` after an election."""
+        self.faction.holds_presidency = False
+        faction.holds_presidency = True
+        self.faction = faction
+        self.cooldown = 0

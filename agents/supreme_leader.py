@@ -1,0 +1,71 @@
+"""The Supreme Leader: the veto over deals and the vetting of candidates (C2, C7)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import mesa
+
+from agents.faction import Faction
+
+
+class SupremeLeader(mesa.Agent):
+    """The Supreme Leader (Khamenei in 2011), the regime's real power (C2).
+
+    State: ``distrust`` of the West (0–1), ``pressure`` (perceived domestic pressure for
+    sanctions relief, 0–1, from economic resentment and protest: C7) and ``favoured``
+    (the faction he backs: the strongest faction close to his own stance). His stance on
+    compromise is ``1 - distrust``.
+    """
+
+    def __init__(self, model: mesa.Model, distrust: float) -> None:
+        super().__init__(model)
+        self.distrust = distrust
+        self.pressure = 0.0
+        self.favoured: Faction | None = None
+
+    @property
+    def stance(self) -> float:
+        """How much compromise with the West the Leader would accept (0–1)."""
+        return 1.0 - self.distrust
+
+    def perceive_pressure(self, resentment: float, protest_share: float, rate: float) -> None:
+        """Follow the public mood: resentment of the economy and street protest (C7)."""
+        target = min(1.0, resentment + 2.0 * protest_share)
+        self.pressure += rate * (target - self.pressure)
+
+    def choose_favourite(self, factions: Sequence[Faction]) -> None:
+        """Back the faction whose power and closeness to his stance are greatest (C2)."""
+        self.favoured = max(factions, key=lambda f: f.power * (1.0 - abs(f.stance - self.stance)))
+
+    def change_distrust(self, amount: float) -> None:
+        """Refusals and sanctions raise distrust; talks and deals lower it (C2)."""
+        self.distrust = min(1.0, max(0.0, self.distrust + amount))
+
+    def ratification_probability(self, president_power: float, hardline_power: float) -> float:
+        """Probability that he ratifies a deal the president reached (C2, C7).
+
+        A logistic function of the president's power share, hardline power, the
+        Leader's distrust and his perceived pressure; the weights are parameters.
+        """
+        p = self.model.params
+        logit = (
+            p.ratify_bias
+            + p.ratify_president_weight * president_power
+            + p.ratify_pressure_weight * self.pressure
+            - p.ratify_hardliner_weight * hardline_power
+            - p.ratify_distrust_weight * self.distrust
+        )
+        return 1.0 / (1.0 + math.exp(-logit))
+
+    def disqualification_probability(self, faction: Faction, tolerance: float) -> float:
+        """The Guardian Council's chance of disqualifying this faction's candidate (C2).
+
+        Zero for the faction he favours and within ``tolerance`` of his stance; rising
+        linearly to one at 0.3 beyond it.
+        """
+        if faction is self.favoured:
+            return 0.0
+        distance = abs(faction.stance - self.stance)
+        return min(1.0, max(0.0, (distance - tolerance) / 0.3))

@@ -1,0 +1,1 @@
+"""Batch experiments on the model: seeds, paired runs, sweeps (see the README)."""

@@ -1,0 +1,64 @@
+"""Flags and helpers shared by subcommands (scenario, --set, seed, progress bars)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import contextmanager
+from typing import Any
+
+from model.parameters import parse_assignment
+
+
+def add_scenario_flags(parser: argparse.ArgumentParser) -> None:
+    """``--scenario NAME|PATH`` and repeatable ``--set KEY=VALUE``."""
+    parser.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME|PATH",
+        help="scenario name (see model/scenarios/) or path to a TOML file (default: baseline_2011)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (repeatable); see docs/parameters.md",
+    )
+
+
+def parse_overrides(assignments: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings to validated parameter values (ParameterError if bad)."""
+    return dict(parse_assignment(a) for a in assignments)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
+    return value
+
+
+@contextmanager
+def progress_bar(total: int, description: str, unit: str = "month"):
+    """A tqdm bar on a terminal; a no-op updater when stderr is not a terminal."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        with tqdm(total=total, desc=description, unit=unit, leave=False) as bar:
+            yield lambda n=1: bar.update(n)
+    else:
+        yield lambda n=1: None

@@ -1,0 +1,5 @@
+"""Errors a user can cause on the command line, reported as one line and exit status 2."""
+
+
+class UsageError(Exception):
+    """A bad flag, value, file or folder: printed as one line; the exit status is 2."""

@@ -1,0 +1,70 @@
+"""Entry point of ``iran-sim``: argument parsing and uniform error handling.
+
+Each subcommand lives in its own module of ``cli`` and exposes ``register(subparsers)``,
+which adds its parser and sets ``func`` (called with the parsed arguments, returning
+an exit status). User errors (bad flags, parameters, scenario files, folders) end with
+one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cli.errors import UsageError
+from model.parameters import ParameterError
+from model.scenarios import ScenarioError
+
+# Subcommand modules, in the order ``iran-sim --help`` lists them.
+COMMANDS = ("run", "sweep", "compare", "plot", "dashboard", "claims", "sensitivity", "frontier")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are a single line (and exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every subcommand module that is installed."""
+    parser = OneLineParser(
+        prog="iran-sim",
+        description="Agent-based model of Iran's factional politics and Western engagement.",
+    )
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=OneLineParser
+    )
+    subparsers.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"cli.{name}":
+                continue  # a subcommand not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``iran-sim``; returns the exit status (also used by the console script)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UsageError, ParameterError, ScenarioError) as exc:
+        print(f"iran-sim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"iran-sim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"iran-sim {args.command}: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

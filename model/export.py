@@ -1,0 +1,47 @@
+"""Writing results to disk atomically: a file appears whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def check_writable(path: str | Path) -> Path:
+    """Fail early (OSError with a clear message) if ``path`` cannot be written."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OSError(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OSError(f"{path}: is a folder, expected a file name")
+    if not os.access(folder, os.W_OK):
+        raise OSError(f"{path}: folder {folder} is not writable")
+    return path
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    On any error or interruption (Ctrl-C included) the temporary file is removed and
+    ``path`` is left as it was.
+    """
+    path = check_writable(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as CSV (no index) to ``path`` atomically."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))

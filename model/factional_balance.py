@@ -1,0 +1,87 @@
+"""The balance of power between factions: shifts, rebuffs, division (C6, C8).
+
+These rules act on all factions at once, because power shares are renormalised to
+sum to 1 after every change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from agents.faction import Faction
+
+# No faction disappears entirely: it keeps a floor of power (networks, clerics, posts).
+POWER_FLOOR = 0.01
+
+
+def normalise(factions: Sequence[Faction]) -> None:
+    """Rescale power shares to sum to 1, keeping every faction above the floor."""
+    for f in factions:
+        f.power = max(f.power, 0.0)
+    total = sum(f.power for f in factions)
+    for f in factions:
+        f.power = f.power / total if total > 0 else 1.0 / len(factions)
+    short = [f for f in factions if f.power < POWER_FLOOR]
+    if short:
+        spare = 1.0 - POWER_FLOOR * len(short)
+        rest = sum(f.power for f in factions if f.power >= POWER_FLOOR)
+        for f in factions:
+            f.power = POWER_FLOOR if f.power < POWER_FLOOR else f.power * spare / rest
+
+
+def compromise_power(factions: Sequence[Faction]) -> float:
+    """Power-weighted stance on compromise: the regime's centre of gravity (0–1)."""
+    return sum(f.power * f.stance for f in factions)
+
+
+def shift_power(factions: Sequence[Faction], favoured: Faction | None, params) -> None:
+    """Monthly drift of power: legitimacy above the regime's average and the Leader's
+    favour make a faction grow (C6, C2)."""
+    regime = sum(f.power * f.legitimacy for f in factions)
+    for f in factions:
+        growth = params.power_legitimacy_sensitivity * (f.legitimacy - regime)
+        if f is favoured:
+            growth += params.leader_favour_weight
+        f.power *= math.exp(growth)
+    normalise(factions)
+
+
+def rebuff(factions: Sequence[Faction], president: Faction, cost: float) -> None:
+    """A public humiliation of the officials who reached out (C6).
+
+    The president's faction loses ``cost`` of its power; other pro-compromise factions
+    lose in proportion to how far their stance leans to compromise (by association);
+    the power lost goes to factions in proportion to power x (1 - stance)^2, i.e.
+    mostly to hardliners.
+    """
+    lost = 0.0
+    for f in factions:
+        involvement = 1.0 if f is president else 0.5 * max(0.0, 2.0 * f.stance - 1.0)
+        loss = cost * involvement * f.power
+        f.power -= loss
+        lost += loss
+    weights = [f.power * (1.0 - f.stance) ** 2 for f in factions]
+    total = sum(weights)
+    for f, w in zip(factions, weights, strict=True):
+        f.power += lost * w / total if total > 0 else lost / len(factions)
+    normalise(factions)
+
+
+def reward(factions: Sequence[Faction], winner: Faction, gain: float) -> None:
+    """A success (a ratified deal, an election) raises the winner's power by ``gain``."""
+    winner.power *= 1.0 + gain
+    normalise(factions)
+
+
+def division(factions: Sequence[Faction], salience: float) -> float:
+    """Factional division in [0, 1] (C8).
+
+    Polarisation is the power-weighted standard deviation of stances, scaled so that an
+    even split between stances 0 and 1 gives 1. Engagement makes the question of
+    compromise salient, and salience scales polarisation from half to full strength.
+    """
+    centre = compromise_power(factions)
+    variance = sum(f.power * (f.stance - centre) ** 2 for f in factions)
+    polarisation = min(1.0, math.sqrt(variance) / 0.5)
+    return polarisation * (0.5 + 0.5 * salience)

@@ -1,0 +1,252 @@
+"""IranModel: the Mesa model that owns every agent and runs one month per step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from agents import Faction, ForeignGovernment, Population, President, SupremeLeader
+from model import economy, elections, factional_balance, narrative, nuclear
+from model import events as scheduled_events
+from model.datacollection import make_datacollector
+from model.diplomacy import DRAWS_PER_MONTH, Diplomacy
+from model.parameters import ParameterError, Parameters
+from model.scenarios import Scenario, load_scenario
+from model.un_security_council import SecurityCouncil
+
+DEFAULT_MONTHS = 120
+_STREAMS = ("population", "oil", "economy", "diplomacy", "council", "elections")
+
+
+def resolve_scenario(scenario: Scenario | Parameters | Mapping | str | Path | None) -> Scenario:
+    """A Scenario from a name, a path, a Scenario, a Parameters object or a mapping.
+
+    A Parameters object or a mapping of parameter values is applied to the default
+    scenario's factions, governments and events.
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, Parameters):
+        return load_scenario(None).with_overrides(**dict(scenario))
+    if isinstance(scenario, Mapping):
+        return load_scenario(None).with_overrides(**scenario)
+    return load_scenario(scenario)
+
+
+def check_seed(rng: Any) -> int:
+    """A seed as a non-negative integer (strings of digits accepted, e.g. from a form)."""
+    if isinstance(rng, str) and rng.strip().isdigit():
+        rng = int(rng.strip())
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise ParameterError(f"seed: {rng!r} is not allowed; expected a whole number >= 0")
+    return int(rng)
+
+
+class IranModel(mesa.Model):
+    """Iran's factional politics and Western engagement, one month per step.
+
+    ``IranModel(scenario=None, *, rng=None, **overrides)``: ``scenario`` is a scenario
+    name, a path to a TOML file, a Scenario or a Parameters object (default:
+    ``baseline_2011``); ``overrides`` set parameters by name (validated by the schema);
+    ``rng`` is an integer seed (drawn and kept in ``model.seed`` when omitted).
+
+    Each month (DESIGN.md section 4): scheduled events; world (oil, sanctions, economy,
+    narrative); citizens; factions; diplomacy; foreign governments and the UN Security
+    Council; the nuclear programme; elections; data collection. Every random draw comes
+    from streams spawned from ``self.rng``, one per submodel, each drawing the same
+    number of values every month, so that paired runs with the same seed share their
+    random numbers wherever they differ only in a cause (common random numbers).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | Parameters | str | Path | None = None,
+        *,
+        rng: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        spec = resolve_scenario(scenario)
+        if overrides:
+            spec = spec.with_overrides(**overrides)
+        seed = check_seed(rng) if rng is not None else int(np.random.SeedSequence().entropy % 2**32)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.scenario_spec = spec
+        self.params = spec.parameters
+        p = self.params
+        streams = self.rng.spawn(len(_STREAMS))
+        self.streams = dict(zip(_STREAMS, streams, strict=True))
+        self.event_log: list[dict[str, Any]] = []
+        self._events_by_month: dict[int, list] = {}
+        for event in spec.events:
+            self._events_by_month.setdefault(event.month, []).append(event)
+
+        # World state (not agents).
+        self.western_policy = p.western_policy
+        self.oil_price = p.oil_price_initial
+        self.energy_stress = economy.initial_stress(p)
+        self.western_sanctions = p.western_sanctions_initial
+        self.un_sanctions = p.un_sanctions_initial
+        self.economic_health = p.economic_health_initial
+        self.narrative_credibility = p.narrative_initial
+        self.nuclear_progress = p.nuclear_progress_initial
+
+        # Agents.
+        self.factions: tuple[Faction, ...] = tuple(Faction(self, f) for f in spec.factions)
+        self.governments: tuple[ForeignGovernment, ...] = tuple(
+            ForeignGovernment(self, g) for g in spec.governments
+        )
+        self.leader = SupremeLeader(self, p.leader_distrust_initial)
+        holder = next(f for f in self.factions if f.holds_presidency)
+        self.president = President(self, holder)
+        self.population = Population(
+            self, p.n_citizens, len(self.factions), self.streams["population"]
+        )
+        self.diplomacy = Diplomacy(self)
+        self.council = SecurityCouncil(self)
+
+        self._update_world()
+        self._update_citizens_and_factions(shift_power=False)
+        self.factional_division = factional_balance.division(self.factions, 0.0)
+        self.datacollector = make_datacollector(self)
+        self.datacollector.collect(self)
+
+    # --- public API -------------------------------------------------------------------
+
+    @property
+    def date(self) -> str:
+        """Calendar month of the current step (YYYY-MM)."""
+        return scheduled_events.month_to_date(self.params.start_date, self.steps)
+
+    def step(self) -> None:
+        """Advance one month (DESIGN.md section 4)."""
+        p = self.params
+        month = self.steps
+        for event in self._events_by_month.get(month, ()):
+            scheduled_events.apply(self, event)
+        # 1. World.
+        z_oil = self.streams["oil"].standard_normal()
+        z_economy = self.streams["economy"].standard_normal()
+        self.oil_price, self.energy_stress = economy.move_oil_price(
+            self.oil_price, self.energy_stress, z_oil, p
+        )
+        self._ratchet_western_sanctions()
+        self.economic_health = economy.move_economy(
+            self.economic_health, self.oil_price, self.effective_sanctions, z_economy, p
+        )
+        self.narrative_credibility = narrative.drift(
+            self.narrative_credibility, self.diplomacy.engaged, p
+        )
+        # 2.-3. Citizens, then factions.
+        self._update_citizens_and_factions(shift_power=True)
+        # 4. Diplomacy.
+        self.diplomacy.step(self.streams["diplomacy"].random(DRAWS_PER_MONTH))
+        # 5. Foreign governments and the Security Council.
+        talks = self.diplomacy.talks_active
+        for g in self.governments:
+            g.update_support(self.energy_stress, self.nuclear_progress, talks)
+        self.council.step(self.streams["council"].random(len(self.governments)))
+        self._update_world()
+        # 6. Nuclear programme.
+        self.factional_division = factional_balance.division(self.factions, self.diplomacy.salience)
+        self.nuclear_progress = nuclear.advance(
+            self.nuclear_progress,
+            self.factional_division,
+            self.effective_sanctions,
+            self.diplomacy.talks_active,
+            self.diplomacy.deal_active,
+            p,
+        )
+        # 7. Elections.
+        vetting_draws = self.streams["elections"].random(len(self.factions))
+        if elections.is_election_month(month, p.first_election_month, p.election_interval):
+            elections.hold_election(self, vetting_draws)
+        # 8. Data collection.
+        self.datacollector.collect(self)
+
+    def run(
+        self, steps: int = DEFAULT_MONTHS, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Run ``steps`` months; ``progress`` (if given) is called after each month."""
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ParameterError(f"steps: {steps!r} is not allowed; expected a whole number >= 0")
+        for _ in range(steps):
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+
+    def results(self) -> pd.DataFrame:
+        """One row per month collected (month 0 = initial state), the documented columns."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def events(self) -> pd.DataFrame:
+        """What happened, month by month, in words (columns step, date, kind, text)."""
+        return pd.DataFrame(self.event_log, columns=["step", "date", "kind", "text"])
+
+    def log(self, kind: str, text: str) -> None:
+        """Record an event of this month in the event log."""
+        self.event_log.append({"step": self.steps, "date": self.date, "kind": kind, "text": text})
+
+    # --- the month's phases -----------------------------------------------------------
+
+    def _ratchet_western_sanctions(self) -> None:
+        """Unilateral sanctions follow US and EU support; they do not rise during talks
+        or a deal. A rise counts as new sanctions for the narrative (C5) and distrust."""
+        p = self.params
+        western = [g.sanctions_support for g in self.governments if g.western]
+        target = sum(western) / len(western)
+        change = p.sanctions_ratchet * (target - self.western_sanctions)
+        if change > 0 and self.diplomacy.engaged:
+            return
+        self.western_sanctions = min(1.0, max(0.0, self.western_sanctions + change))
+        if change > 0:
+            scale = change / 0.1
+            self.narrative_credibility = narrative.boost(
+                self.narrative_credibility, p.sanctions_narrative_boost * scale
+            )
+            self.leader.change_distrust(p.distrust_sanctions_increase * scale)
+
+    def _update_world(self) -> None:
+        self.leakage = economy.sanctions_leakage(self.governments, self.params)
+        self.effective_sanctions = economy.effective_sanctions(
+            self.western_sanctions,
+            self.un_sanctions,
+            self.leakage,
+            self.diplomacy.deal_active,
+            self.params,
+        )
+
+    def _update_citizens_and_factions(self, shift_power: bool) -> None:
+        p = self.params
+        pop = self.population
+        factions = self.factions
+        pop.feel_economy(self.economic_health)
+        pop.attribute_blame(self.narrative_credibility)
+        stance = np.array([f.stance for f in factions])
+        prestige = np.array([f.prestige for f in factions])
+        president = factions.index(self.president.faction)
+        legitimacy = pop.judge_factions(stance, prestige, president, self.diplomacy.talks_active)
+        for f, value in zip(factions, legitimacy, strict=True):
+            f.update_legitimacy(value)
+        power = np.array([f.power for f in factions])
+        hardline = 1.0 - factional_balance.compromise_power(factions)
+        pop.decide_protest(power, p.repression * (0.5 + hardline))
+        self.regime_legitimacy = pop.regime_legitimacy(power)
+        self.hardship = float(pop.hardship.mean())
+        self.economic_resentment = float(pop.resentment.mean())
+        self.blame_west = float(pop.blame_west.mean())
+        self.resolve = float(pop.resolve.mean())
+        self.protest_share = float(pop.active.mean())
+        self.leader.perceive_pressure(
+            self.economic_resentment, self.protest_share, p.pressure_memory
+        )
+        self.leader.choose_favourite(factions)
+        if shift_power:
+            self.agents_by_type[Faction].do("fade_prestige", p.prestige_memory)
+            factional_balance.shift_power(factions, self.leader.favoured, p)
+        self.president.assess_standing(len(factions))
