@@ -639,7 +639,7 @@ _PARAMETERS: tuple[Parameter, ...] = (
     _p(
         "power_legitimacy_sensitivity",
         float,
-        0.15,
+        0.1,
         "Power from legitimacy",
         "Monthly growth of a faction's power per unit of legitimacy above the regime's.",
         "C6",
