@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,8 @@ class Parameter:
     unit: str = ""
     main: bool = False
     uncertain: bool = True
+    pattern: str | None = None
+    pattern_text: str = ""
 
     @property
     def range_text(self) -> str:
@@ -52,6 +55,8 @@ class Parameter:
             return "true or false"
         if self.choices is not None:
             return "one of " + ", ".join(self.choices)
+        if self.kind is str:
+            return self.pattern_text or "any text"
         return f"[{_fmt(self.low)}, {_fmt(self.high)}]"
 
     def validate(self, value: Any) -> Any:
@@ -65,11 +70,15 @@ class Parameter:
             raise ParameterError(
                 f"parameter '{self.name}': {value!r} is not allowed; expected {self.range_text}"
             )
-        if self.kind in (int, float):
-            if not math.isfinite(converted) or not (self.low <= converted <= self.high):
-                raise ParameterError(
-                    f"parameter '{self.name}': {value!r} is out of range; allowed {self.range_text}"
-                )
+        if self.pattern is not None and not re.fullmatch(self.pattern, converted):
+            raise ParameterError(
+                f"parameter '{self.name}': {value!r} is not allowed; expected {self.range_text}"
+            )
+        numeric = self.kind in (int, float)
+        if numeric and not (math.isfinite(converted) and self.low <= converted <= self.high):
+            raise ParameterError(
+                f"parameter '{self.name}': {value!r} is out of range; allowed {self.range_text}"
+            )
         return converted
 
     def _convert(self, value: Any) -> Any:
@@ -158,6 +167,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "—",
         "Set-up",
         uncertain=False,
+        pattern=r"[0-9]{4}-(0[1-9]|1[0-2])",
+        pattern_text="a month, YYYY-MM",
     ),
     _p(
         "iran_last_cooperative",
@@ -1190,7 +1201,6 @@ class Parameters(Mapping[str, Any]):
         checked = {name: p.default for name, p in SCHEMA.items()}
         for name, value in given.items():
             checked[name] = get_parameter(name).validate(value)
-        _check_start_date(checked["start_date"])
         object.__setattr__(self, "_values", checked)
 
     def replace(self, **changes: Any) -> Parameters:
@@ -1224,13 +1234,6 @@ class Parameters(Mapping[str, Any]):
 
     def __hash__(self) -> int:
         return hash(tuple(sorted(self._values.items())))
-
-
-def _check_start_date(text: str) -> None:
-    parts = text.split("-")
-    ok = len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4
-    if not ok or not 1 <= int(parts[1]) <= 12:
-        raise ParameterError(f"parameter 'start_date': {text!r} is not a month; expected YYYY-MM")
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -1,0 +1,195 @@
+"""Outcomes and statistics shared by the claims audit, the sensitivity analysis and the
+frontier map (issue 5).
+
+An :class:`Outcome` turns one run's ``results()`` into a monthly series (a column, or a
+quantity derived from columns and the scenario, such as the factional balance), and
+says which direction is *better for the West* in the op-ed's terms (``better``: +1 if
+higher is better, -1 if lower is better). A :class:`Statistic` reduces the series to
+one number (the mean over a window of months, or the value at a horizon). The
+*engagement advantage* of an outcome is ``better * (engage - refuse)``: positive when
+engagement does better than refusal (C9).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from model.scenarios import Scenario
+
+Series = Callable[[pd.DataFrame, Scenario], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A measured quantity: ``series(results, scenario)`` gives its value per month.
+
+    ``better`` is +1 when a higher value is better for the West in the op-ed's terms,
+    -1 when lower is better. ``claims`` lists the claims the outcome measures.
+    """
+
+    name: str
+    label: str
+    better: int
+    series: Series
+    claims: str = ""
+
+    def values(self, results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+        """The monthly series as floats (NaN where undefined)."""
+        return np.asarray(self.series(results, scenario), dtype=float)
+
+
+def _column(name: str) -> Series:
+    def series(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+        return results[name].to_numpy(dtype=float)
+
+    return series
+
+
+def compromise_power(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Factional balance (C6, C9): power-weighted stance on compromise, 0–1.
+
+    0 when all power is with factions of stance 0 (hardliners); it rises as power moves
+    to the factions most favourable to compromise.
+    """
+    total = np.zeros(len(results))
+    for faction in scenario.factions:
+        total += results[f"power_{faction.name}"].to_numpy(dtype=float) * faction.stance
+    return total
+
+
+def non_western_support(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Mean sanctions support of the non-Western governments (China and Russia in the
+    baseline): their willingness to coerce Iran (C3, C4, K1)."""
+    names = [g.name for g in scenario.governments if not g.western]
+    if not names:
+        raise ValueError("the scenario has no non-Western governments")
+    return np.mean([results[f"sanctions_support_{n}"].to_numpy(dtype=float) for n in names], 0)
+
+
+def veto_share(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Share of the deals reached so far that the Supreme Leader vetoed (C2).
+
+    NaN in months before any deal has reached him.
+    """
+    vetoes = results["vetoes_total"].to_numpy(dtype=float)
+    decided = vetoes + results["deals_total"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(decided > 0, vetoes / np.where(decided > 0, decided, 1.0), np.nan)
+
+
+# Columns of ``results()`` with a direction in the op-ed's argument (+1: higher is
+# better for the West). Columns without a direction can still be audited as effects
+# but not mapped as an engagement *advantage*.
+_COLUMN_DIRECTIONS: dict[str, tuple[int, str, str]] = {
+    "resolve": (-1, "Citizens' resolve to endure hardship", "C5"),
+    "blame_west": (-1, "Share of hardship blamed on the West", "C5"),
+    "narrative_credibility": (-1, "Credibility of the anti-Western narrative", "C5, C7"),
+    "economic_resentment": (+1, "Resentment of the government's economic record", "C7"),
+    "leader_pressure": (+1, "Domestic pressure on the Leader for sanctions relief", "C7"),
+    "factional_division": (+1, "Division inside the regime", "C8"),
+    "nuclear_progress": (-1, "Nuclear progress (1 = breakout capability)", "C8, C9, K2"),
+    "regime_legitimacy": (-1, "Regime legitimacy (critics: engagement legitimises it)", "K3"),
+    "effective_sanctions": (+1, "Effective sanctions intensity", "C4"),
+    "deals_total": (+1, "Deals ratified so far", "C2, C7"),
+    "offers_total": (0, "Iranian offers of talks so far", "C1"),
+    "president_standing": (0, "President's standing", "C1"),
+}
+
+OUTCOMES: dict[str, Outcome] = {
+    "compromise_power": Outcome(
+        "compromise_power",
+        "Factional balance: power-weighted stance on compromise",
+        +1,
+        compromise_power,
+        "C6, C9",
+    ),
+    "china_russia_support": Outcome(
+        "china_russia_support",
+        "Sanctions support of the non-Western governments (China, Russia)",
+        +1,
+        non_western_support,
+        "C3, C4, K1",
+    ),
+    "veto_share": Outcome(
+        "veto_share", "Share of deals reached that the Leader vetoed", -1, veto_share, "C2"
+    ),
+}
+OUTCOMES |= {
+    name: Outcome(name, label, better, _column(name), claims)
+    for name, (better, label, claims) in _COLUMN_DIRECTIONS.items()
+}
+
+
+def get_outcome(name: str, scenario: Scenario | None = None) -> Outcome:
+    """The outcome called ``name``: a registered one, or ``sanctions_support_<country>``
+    for a government of ``scenario`` (higher is better for the West: C3, C4)."""
+    if name in OUTCOMES:
+        return OUTCOMES[name]
+    prefix = "sanctions_support_"
+    if name.startswith(prefix):
+        country = name[len(prefix) :]
+        known = [g.name for g in scenario.governments] if scenario is not None else None
+        if known is None or country in known:
+            return Outcome(
+                name, f"Sanctions support: {country}", +1, _column(name), "C3, C4, C9"
+            )
+    choices = ", ".join(sorted(OUTCOMES)) + ", sanctions_support_<country>"
+    raise ValueError(f"unknown outcome {name!r}; expected one of {choices}")
+
+
+def directed_outcomes() -> list[str]:
+    """Registered outcomes with a direction (usable as an engagement advantage)."""
+    return sorted(n for n, o in OUTCOMES.items() if o.better != 0)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """Reduces a monthly series to one number.
+
+    ``kind="mean"``: mean over months ``start``..``horizon`` (inclusive);
+    ``kind="final"``: value at ``horizon``. ``horizon=None`` means the run's last
+    month; a horizon beyond the run is capped at its last month.
+    """
+
+    kind: Literal["mean", "final"]
+    horizon: int | None = None
+    start: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("mean", "final"):
+            raise ValueError(f"unknown statistic kind {self.kind!r}; expected mean or final")
+        if self.start < 0 or (self.horizon is not None and self.horizon < 0):
+            raise ValueError("statistic months must be >= 0")
+
+    def months_needed(self, max_steps: int) -> int:
+        """Months a run must last for this statistic, at most ``max_steps``."""
+        return max_steps if self.horizon is None else min(self.horizon, max_steps)
+
+    def apply(self, series: np.ndarray) -> float:
+        """The statistic of ``series`` (index = month). NaN if undefined."""
+        last = len(series) - 1
+        horizon = last if self.horizon is None else min(self.horizon, last)
+        if self.kind == "final":
+            return float(series[horizon])
+        start = min(self.start, horizon)
+        window = series[start : horizon + 1]
+        if np.isnan(window).all():
+            return math.nan
+        return float(np.nanmean(window))
+
+    def describe(self, max_steps: int | None = None) -> str:
+        """Short text for tables, e.g. ``mean m1–24`` or ``at m120``."""
+        horizon = self.horizon
+        if max_steps is not None:
+            horizon = self.months_needed(max_steps)
+        end = "end" if horizon is None else str(horizon)
+        if self.kind == "final":
+            return f"at m{end}"
+        start = self.start if horizon is None else min(self.start, horizon)
+        return f"mean m{start}–{end}"

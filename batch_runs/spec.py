@@ -1,0 +1,441 @@
+"""Sweep specifications: what to run, validated through the parameter schema.
+
+A sweep is a *design* (a list of design points, each a dict of parameter overrides)
+run ``replicates`` times per point for ``steps`` months. The design is one of:
+
+- ``grid``: the Cartesian product of the levels of every varied parameter;
+- ``lhs`` / ``sobol``: ``samples`` points of a Latin hypercube or a scrambled Sobol'
+  sequence (``scipy.stats.qmc``) over the varied parameters' ranges, seeded from the
+  master seed;
+- explicit ``points`` (Python API only): a list of override dicts, e.g. from SALib.
+
+A varied parameter's values are written (on the command line after ``KEY=``, or in the
+``[vary]`` table of a spec file) as:
+
+- ``V1,V2,...`` or a TOML list: these levels (any type: ``engage,refuse``, ``true``);
+- ``LO:HI:N``: N evenly spaced numbers from LO to HI inclusive (grid);
+- ``LO:HI``: the interval from LO to HI (lhs and sobol);
+- ``*`` (or a bare ``KEY`` on the command line): every choice of a text or boolean
+  parameter; the schema's whole range of a numeric one (lhs and sobol).
+
+Every value and bound is checked by the schema (``Parameter.validate``), so a sweep
+cannot leave a parameter's allowed range. Errors are :class:`SpecError`, a
+ParameterError, which ``iran-sim`` reports as one line with exit status 2.
+
+Spec file (TOML)::
+
+    title = "Sanctions intensity by Western policy"
+    scenario = "baseline_2011"      # name or path (relative to the spec file)
+    sample = "grid"                 # grid | lhs | sobol
+    samples = 64                    # lhs and sobol only
+    replicates = 20
+    steps = 120
+    seed = 2011
+    every = 1                       # keep every K-th month in steps.csv
+    format = "csv"                  # csv | parquet
+    common_random_numbers = false   # true: replicate j of every point shares a seed
+    vary_uncertain = false          # true: vary every uncertain parameter ("*")
+
+    [parameters]                    # fixed overrides for every run
+    n_citizens = 2000
+
+    [vary]
+    western_policy = ["engage", "refuse", "conditional", "reciprocal"]
+    sanctions_economic_impact = "0.1:0.9:5"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model import DEFAULT_MONTHS
+from model.parameters import SCHEMA, Parameter, ParameterError, get_parameter
+
+SAMPLES = ("grid", "lhs", "sobol")
+FORMATS = ("csv", "parquet")
+MAX_RUNS = 10_000_000
+# spawn_key of the SeedSequence that draws the design (never a run index: two words).
+_DESIGN_KEY = (0x5EED, 0xDE51)
+
+
+class SpecError(ParameterError):
+    """A sweep spec that cannot be run (bad file, key, value, range or combination).
+
+    A ParameterError, so that ``iran-sim`` reports it as one line with exit status 2.
+    """
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One varied parameter: its ``levels`` (discrete) or its interval ``low``-``high``.
+
+    ``text`` is how the user wrote it (kept for messages and the manifest).
+    """
+
+    name: str
+    levels: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    text: str = ""
+
+    @property
+    def parameter(self) -> Parameter:
+        """The schema entry of the varied parameter."""
+        return SCHEMA[self.name]
+
+    def value_at(self, u: float) -> Any:
+        """The value at quantile ``u`` in [0, 1) (uniform over levels or interval)."""
+        if self.levels is not None:
+            k = len(self.levels)
+            return self.levels[min(int(u * k), k - 1)]
+        p = self.parameter
+        if p.kind is int:
+            lo, hi = int(self.low), int(self.high)
+            return min(lo + int(u * (hi - lo + 1)), hi)
+        return p.validate(self.low + u * (self.high - self.low))
+
+    def to_json(self) -> dict[str, Any]:
+        """Normalised form (for the manifest and the spec digest)."""
+        if self.levels is not None:
+            return {"levels": list(self.levels)}
+        return {"low": self.low, "high": self.high}
+
+
+def parse_vary(text: str) -> tuple[str, str]:
+    """Split a ``--vary`` argument ``KEY=VALUES`` (or a bare ``KEY``) into (key, values)."""
+    name, sep, values = text.partition("=")
+    name = name.strip()
+    if not name:
+        raise SpecError(f"--vary {text!r}: expected KEY=V1,V2,... or KEY=LO:HI:N")
+    get_parameter(name)
+    return name, (values.strip() if sep else "*")
+
+
+def _split_range(p: Parameter, text: str) -> tuple[float, float, int | None]:
+    parts = [s.strip() for s in text.split(":")]
+    where = f"parameter '{p.name}': range {text!r}"
+    if len(parts) not in (2, 3) or not all(parts):
+        raise SpecError(f"{where} is not LO:HI or LO:HI:N")
+    if p.kind not in (int, float):
+        raise SpecError(f"{where}: a range needs a numeric parameter; list the values instead")
+    low, high = p.validate(parts[0]), p.validate(parts[1])
+    if low > high:
+        raise SpecError(f"{where}: LO must not exceed HI")
+    n = None
+    if len(parts) == 3:
+        try:
+            n = int(parts[2])
+        except ValueError:
+            raise SpecError(f"{where}: N must be a whole number >= 1") from None
+        if n < 1:
+            raise SpecError(f"{where}: N must be a whole number >= 1")
+        if n == 1 and low != high:
+            raise SpecError(f"{where}: N = 1 needs LO = HI")
+    return low, high, n
+
+
+def make_dimension(name: str, raw: Any, sample: str) -> Dimension:
+    """Parse the values of one varied parameter (list, ``V1,V2``, ``LO:HI[:N]``, ``*``)."""
+    p = get_parameter(name)
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    if isinstance(raw, Dimension):
+        return raw
+    if isinstance(raw, list | tuple):
+        values = list(raw)
+    elif isinstance(raw, str):
+        raw = raw.strip()
+        if raw == "*":
+            if p.kind is bool:
+                return Dimension(name, levels=(False, True), text=text)
+            if p.choices is not None:
+                return Dimension(name, levels=tuple(p.choices), text=text)
+            if p.kind in (int, float) and sample != "grid":
+                return Dimension(name, low=p.low, high=p.high, text=text)
+            raise SpecError(
+                f"parameter '{name}': '*' varies only text or boolean parameters in a grid; "
+                f"give values (V1,V2) or a range LO:HI:N within {p.range_text}"
+            )
+        if ":" in raw:
+            low, high, n = _split_range(p, raw)
+            if n is None:
+                if sample == "grid":
+                    raise SpecError(
+                        f"parameter '{name}': range {raw!r} needs a number of levels in a "
+                        "grid: LO:HI:N"
+                    )
+                return Dimension(name, low=low, high=high, text=text)
+            if sample != "grid":
+                raise SpecError(
+                    f"parameter '{name}': range {raw!r}: LO:HI:N is for grids; "
+                    f"{sample} samples the interval LO:HI"
+                )
+            grid = np.linspace(low, high, n)
+            if p.kind is int:
+                values = sorted({int(round(x)) for x in grid})
+                if len(values) < n:
+                    raise SpecError(
+                        f"parameter '{name}': range {raw!r} has fewer than {n} whole numbers"
+                    )
+            else:
+                values = [float(x) for x in grid]
+        else:
+            values = [v.strip() for v in raw.split(",")]
+    else:
+        values = [raw]
+    if not values or any(isinstance(v, str) and not v for v in values):
+        raise SpecError(f"parameter '{name}': empty value in {text!r}")
+    levels = tuple(p.validate(v) for v in values)
+    if len(set(levels)) != len(levels):
+        raise SpecError(f"parameter '{name}': repeated value in {text!r}")
+    return Dimension(name, levels=levels, text=text)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: scenario, fixed parameters, design, replicates, steps, seed.
+
+    Construct it directly (Python) or with :func:`load_spec` (TOML); every field is
+    checked on construction (SpecError / ParameterError / ScenarioError). Serves
+    issue 3: the design, the run indices and the seeds of a sweep are a function of
+    this object alone.
+    """
+
+    scenario: str | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    vary: Mapping[str, Any] = field(default_factory=dict)
+    sample: str = "grid"
+    samples: int | None = None
+    points: Sequence[Mapping[str, Any]] | None = None
+    replicates: int = 1
+    steps: int = DEFAULT_MONTHS
+    seed: int = 0
+    every: int = 1
+    format: str = "csv"
+    common_random_numbers: bool = False
+    vary_uncertain: bool = False
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        _check_int("replicates", self.replicates, 1)
+        _check_int("steps", self.steps, 0)
+        _check_int("seed", self.seed, 0)
+        _check_int("every", self.every, 1)
+        if self.sample not in SAMPLES:
+            raise SpecError(f"sample: {self.sample!r} is not one of {', '.join(SAMPLES)}")
+        if self.format not in FORMATS:
+            raise SpecError(f"format: {self.format!r} is not one of {', '.join(FORMATS)}")
+        for name in ("common_random_numbers", "vary_uncertain"):
+            if not isinstance(getattr(self, name), bool):
+                raise SpecError(f"{name}: expected true or false")
+        if self.scenario is not None and not isinstance(self.scenario, str | Path):
+            raise SpecError("scenario: expected a scenario name or a path")
+        fixed = {n: get_parameter(n).validate(v) for n, v in dict(self.parameters).items()}
+        vary_raw = dict(self.vary)
+        if self.vary_uncertain:
+            for p in SCHEMA.values():
+                if p.uncertain and p.name not in vary_raw:
+                    vary_raw[p.name] = "*"
+        dims = tuple(make_dimension(n, v, self.sample) for n, v in vary_raw.items())
+        both = sorted({d.name for d in dims} & set(fixed))
+        if both:
+            raise SpecError(f"parameter '{both[0]}' is both fixed and varied")
+        object.__setattr__(self, "parameters", fixed)
+        object.__setattr__(self, "vary", {d.name: d for d in dims})
+        matrix = None
+        if self.points is not None:
+            if dims:
+                raise SpecError("give either explicit points or varied parameters, not both")
+            checked = []
+            for i, point in enumerate(self.points):
+                if not isinstance(point, Mapping):
+                    raise SpecError(f"points[{i}]: expected a mapping of parameter values")
+                checked.append({n: get_parameter(n).validate(v) for n, v in point.items()})
+            if not checked:
+                raise SpecError("points: the design is empty")
+            object.__setattr__(self, "points", tuple(checked))
+            if self.samples is not None:
+                raise SpecError("samples applies to lhs and sobol designs, not explicit points")
+            n_points = len(checked)
+        elif self.sample == "grid":
+            if self.samples is not None:
+                raise SpecError("samples applies to lhs and sobol; a grid runs every level")
+            n_points = math.prod(len(d.levels) for d in dims)
+        else:
+            if not dims:
+                raise SpecError(f"sample {self.sample}: vary at least one parameter")
+            if self.samples is None:
+                raise SpecError(f"sample {self.sample} needs a number of samples (--samples N)")
+            _check_int("samples", self.samples, 1)
+            if self.sample == "sobol" and self.samples & (self.samples - 1):
+                raise SpecError(
+                    f"samples: Sobol' designs need a power of 2 (e.g. "
+                    f"{1 << (self.samples.bit_length() - 1)} or {1 << self.samples.bit_length()}),"
+                    f" got {self.samples}"
+                )
+            n_points = self.samples
+            matrix = _sample_matrix(self.sample, self.samples, len(dims), self.seed)
+        if n_points * self.replicates > MAX_RUNS:
+            raise SpecError(
+                f"the design has {n_points * self.replicates:,} runs; at most {MAX_RUNS:,} "
+                "are allowed"
+            )
+        object.__setattr__(self, "_n_points", n_points)
+        object.__setattr__(self, "_matrix", matrix)
+
+    # --- the design -----------------------------------------------------------------
+
+    @property
+    def n_points(self) -> int:
+        """Number of design points."""
+        return self._n_points
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: design points times replicates."""
+        return self._n_points * self.replicates
+
+    @property
+    def varied(self) -> list[str]:
+        """Names of the parameters that differ between design points."""
+        if self.points is not None:
+            names = dict.fromkeys(n for p in self.points for n in p)
+            return [n for n in names if len({repr(p.get(n)) for p in self.points}) > 1]
+        return list(self.vary)
+
+    def point(self, index: int) -> dict[str, Any]:
+        """Overrides of design point ``index``: fixed parameters plus its varied values."""
+        if not 0 <= index < self._n_points:
+            raise IndexError(f"design point {index} out of range 0..{self._n_points - 1}")
+        values = dict(self.parameters)
+        if self.points is not None:
+            values.update(self.points[index])
+        elif self._matrix is None:
+            for d in reversed(list(self.vary.values())):  # last dimension varies fastest
+                index, digit = divmod(index, len(d.levels))
+                values[d.name] = d.levels[digit]
+            values = {**dict(self.parameters), **{n: values[n] for n in self.vary}}
+        else:
+            row = self._matrix[index]
+            for d, u in zip(self.vary.values(), row, strict=True):
+                values[d.name] = d.value_at(float(u))
+        return values
+
+    def run_seed_index(self, run_id: int) -> int:
+        """Index passed to ``run_seed``: the run id, or the replicate with CRN."""
+        return run_id % self.replicates if self.common_random_numbers else run_id
+
+    # --- identity -------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """Normalised, JSON-serialisable form (the manifest's ``spec``)."""
+        return {
+            "title": self.title,
+            "scenario": None if self.scenario is None else str(self.scenario),
+            "parameters": dict(self.parameters),
+            "vary": {n: d.to_json() for n, d in self.vary.items()},
+            "sample": self.sample,
+            "samples": self.samples,
+            "points": None if self.points is None else [dict(p) for p in self.points],
+            "replicates": self.replicates,
+            "steps": self.steps,
+            "seed": self.seed,
+            "every": self.every,
+            "format": self.format,
+            "common_random_numbers": self.common_random_numbers,
+            "n_points": self.n_points,
+            "n_runs": self.n_runs,
+        }
+
+    def digest(self) -> str:
+        """SHA-256 of :meth:`to_json` without the title: equal digests, equal runs."""
+        data = self.to_json()
+        data.pop("title")
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_changes(self, *, vary: Mapping[str, Any] | None = None, **changes: Any) -> SweepSpec:
+        """A copy with fields replaced; ``vary`` entries are merged key by key."""
+        merged: dict[str, Any] = {n: d for n, d in self.vary.items()}
+        if vary:
+            merged.update(vary)
+        base = self
+        if "sample" in changes and changes["sample"] != self.sample:
+            # the dimensions were parsed for the old design: re-parse from their text
+            merged = {n: (d.text if isinstance(d, Dimension) else d) for n, d in merged.items()}
+            if self.vary_uncertain:
+                merged = {n: v for n, v in merged.items() if v != "*" or n in (vary or {})}
+        if vary is not None or "sample" in changes:
+            changes["vary"] = merged
+        if changes.get("sample", base.sample) == "grid" and "samples" not in changes:
+            changes.setdefault("samples", None if "sample" in changes else base.samples)
+        return replace(base, **changes)
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SpecError(f"{name}: {value!r} is not allowed; expected a whole number >= {minimum}")
+
+
+def _sample_matrix(sample: str, n: int, d: int, seed: int) -> np.ndarray:
+    """An n x d design in [0, 1)^d from scipy.stats.qmc, seeded from the master seed."""
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=_DESIGN_KEY))
+    if sample == "lhs":
+        sampler = qmc.LatinHypercube(d=d, rng=rng)
+        matrix = sampler.random(n)
+    else:
+        sampler = qmc.Sobol(d=d, scramble=True, rng=rng)
+        matrix = sampler.random_base2(int(math.log2(n)))
+    return np.clip(matrix, 0.0, np.nextafter(1.0, 0.0))
+
+
+_SPEC_KEYS = {f.name for f in fields(SweepSpec)} - {"points"}
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate a TOML spec file; errors name the file and the key."""
+    path = Path(path)
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{where}: spec file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{where}: cannot read file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{where}: not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - _SPEC_KEYS)
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown key '{unknown[0]}'; expected one of {', '.join(sorted(_SPEC_KEYS))}"
+        )
+    for table in ("parameters", "vary"):
+        if table in data and not isinstance(data[table], dict):
+            raise SpecError(f"{where}: '{table}' must be a table ([{table}])")
+    scenario = data.get("scenario")
+    if isinstance(scenario, str) and (scenario.endswith(".toml") or "/" in scenario):
+        candidate = path.parent / scenario
+        if not Path(scenario).is_absolute() and candidate.is_file():
+            data["scenario"] = str(candidate)
+    try:
+        return SweepSpec(**data)
+    except ParameterError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+
+
+def expand_grid(levels: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    """The Cartesian product of ``levels`` as dicts, last key varying fastest."""
+    names = list(levels)
+    for combo in itertools.product(*(levels[n] for n in names)):
+        yield dict(zip(names, combo, strict=True))
