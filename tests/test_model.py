@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import IranModel, Parameters, ParameterError, load_scenario
+from model import IranModel, ParameterError, Parameters, load_scenario
 from model.datacollection import COLUMNS
 
 

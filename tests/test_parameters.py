@@ -62,7 +62,8 @@ def test_parameters_are_immutable_and_replace_validates():
     with pytest.raises(AttributeError):
         params.oil_volatility = 0.3
     changed = params.replace(oil_volatility=0.3)
-    assert changed.oil_volatility == 0.3 and params.oil_volatility == SCHEMA["oil_volatility"].default
+    assert changed.oil_volatility == 0.3
+    assert params.oil_volatility == SCHEMA["oil_volatility"].default
     with pytest.raises(ParameterError):
         params.replace(oil_volatility=3)
 
@@ -70,3 +71,12 @@ def test_parameters_are_immutable_and_replace_validates():
 def test_generated_docs_match_the_code():
     for path, text in generated_files().items():
         assert path.read_text(encoding="utf-8") == text, f"{path} is stale: python -m model.docs"
+
+
+def test_readme_column_table_matches_the_code():
+    from model.datacollection import columns_table_markdown
+    from model.docs import DOCS
+
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- columns:start -->\n")[1].split("<!-- columns:end -->")[0]
+    assert table == columns_table_markdown()

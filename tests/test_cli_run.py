@@ -1,0 +1,91 @@
+"""``iran-sim run``: CSV output, and one-line errors with exit status 2 for bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli.main import main
+from model import IranModel
+
+
+def iran_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_run_writes_the_models_results(tmp_path: Path):
+    out = tmp_path / "r.csv"
+    status = main(["run", "--steps", "12", "--seed", "5", "--set", "n_citizens=300",
+                   "--out", str(out)])
+    assert status == 0
+    written = pd.read_csv(out)
+    model = IranModel(rng=5, n_citizens=300)
+    model.run(12)
+    assert out.read_text() == model.results().to_csv(index=False)
+    assert len(written) == 13
+
+
+def test_run_to_stdout(tmp_path: Path):
+    done = iran_sim("run", "--steps", "2", "--seed", "1", "--set", "n_citizens=200",
+                    "--out", "-", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.startswith("step,date,western_policy,")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--set", "oil_volatility=-1"], "'oil_volatility'"),
+        (["--set", "oil_volatilty=0.1"], "unknown parameter 'oil_volatilty'"),
+        (["--set", "oil_volatility"], "KEY=VALUE"),
+        (["--set", "western_policy=appease"], "'western_policy'"),
+        (["--scenario", "nope"], "unknown scenario 'nope'"),
+        (["--scenario", "missing.toml"], "not found"),
+        (["--steps", "-4"], "--steps"),
+        (["--steps", "ten"], "--steps"),
+        (["--seed", "x"], "--seed"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--out", "no/such/folder/r.csv"], "does not exist"),
+    ],
+)
+def test_bad_input_gives_one_line_exit_2_and_no_file(tmp_path: Path, args, fragment):
+    done = iran_sim("run", "--steps", "3", "--out", "r.csv", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "r.csv").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_scenario_file_is_reported_with_its_key(tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "baseline_2011"\n[parameters]\nrepression = 7\n')
+    done = iran_sim("run", "--scenario", str(bad), "--out", "r.csv", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "bad.toml" in done.stderr and "'repression'" in done.stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_interrupted_run_leaves_no_file(tmp_path: Path, monkeypatch):
+    out = tmp_path / "r.csv"
+    out_existing = tmp_path / "keep.csv"
+    out_existing.write_text("old\n")
+
+    def interrupt(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", interrupt)
+    for target in (out, out_existing):
+        status = main(["run", "--steps", "2", "--set", "n_citizens=200", "--out", str(target)])
+        assert status == 130
+    assert not out.exists()
+    assert out_existing.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv"]
