@@ -83,19 +83,17 @@ class Diplomacy:
     def step(self, u: np.ndarray) -> None:
         """One month of diplomacy with this month's ``DRAWS_PER_MONTH`` uniform draws."""
         m = self.model
+        scheduled, self.scheduled_offer = self.scheduled_offer, None
+        if scheduled is not None and self.engaged:
+            m.log("offer", "a scheduled offer lapsed: talks or a deal were already under way")
         if self.deal_active:
             self._maybe_collapse(u[5])
         elif self.talks_active:
             self._run_talks(u[2], u[3], u[4])
         else:
-            offer = self.scheduled_offer or m.president.consider_offer(
-                u[0], u[1], m.leader.pressure
-            )
+            offer = scheduled or m.president.consider_offer(u[0], u[1], m.leader.pressure)
             if offer is not None:
                 self._answer(offer)
-        if self.scheduled_offer is not None and self.scheduled_offer.month < m.steps:
-            m.log("offer", "a scheduled offer lapsed: talks or a deal were already under way")
-        self.scheduled_offer = None
         target = 1.0 if self.engaged else 0.0
         self.salience += m.params.salience_rate * (target - self.salience)
 

@@ -148,8 +148,9 @@ class IranModel(mesa.Model):
         self.diplomacy.step(self.streams["diplomacy"].random(DRAWS_PER_MONTH))
         # 5. Foreign governments and the Security Council.
         talks = self.diplomacy.talks_active
-        for g in self.governments:
-            g.update_support(self.energy_stress, self.nuclear_progress, talks)
+        self.agents_by_type[ForeignGovernment].do(
+            "update_support", self.energy_stress, self.nuclear_progress, talks
+        )
         self.council.step(self.streams["council"].random(len(self.governments)))
         self._update_world()
         # 6. Nuclear programme.

@@ -1,5 +1,6 @@
 """Scenario files: every shipped one loads and runs; bad files get clear errors."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,10 @@ base_support = 0.8
         (BASE + "colour = 'red'\n", ["unknown key 'colour'"]),
         (BASE + "[parameters]\nbogus = 1\n", ["[parameters]", "unknown parameter 'bogus'"]),
         (BASE + "[parameters]\noil_volatility = 9\n", ["'oil_volatility'", "[0, 0.5]"]),
-        (BASE.replace("power = 0.5\nstance = 0.8", "power = 0.9\nstance = 0.8"),
-         ["'power' must sum to 1"]),
+        (
+            BASE.replace("power = 0.5\nstance = 0.8", "power = 0.9\nstance = 0.8"),
+            ["'power' must sum to 1"],
+        ),
         (BASE.replace("stance = 0.8", "stance = 1.8"), ["[[factions]] #2", "'stance'", "[0, 1]"]),
         (BASE.replace("stance = 0.8", 'stance = "high"'), ["'stance' must be a number"]),
         (BASE.replace('name = "b"', 'name = "B b"'), ["'name'", "lower case"]),
@@ -131,3 +134,21 @@ def test_base_cycle_is_reported(tmp_path: Path):
 def test_missing_file():
     with pytest.raises(ScenarioError, match="not found"):
         load_scenario("does/not/exist.toml")
+
+
+def test_a_scheduled_offer_during_talks_lapses_with_a_log_entry():
+    base = load_scenario("baseline_2011")
+    late_offer = replace(base.events[0], month=3)
+    scenario = replace(base, events=(base.events[0], late_offer))
+    model = IranModel(
+        scenario,
+        rng=1,
+        n_citizens=200,
+        western_policy="engage",
+        talks_breakdown_rate=0.0,
+        talks_deal_rate=0.0,
+    )
+    model.run(4)
+    log = model.events()
+    assert "lapsed" in log.loc[log.step == 3, "text"].iloc[0]
+    assert model.results()["offers_total"].iloc[-1] == 1
