@@ -1089,7 +1089,7 @@ _PARAMETERS: tuple[Parameter, ...] = (
     _p(
         "nuclear_base_rate",
         float,
-        0.008,
+        0.005,
         "Nuclear base rate",
         "Monthly nuclear progress with no division, sanctions or deal.",
         "C8",
