@@ -1,6 +1,11 @@
-"""The simulation engine: ``from model import IranModel, load_scenario, list_scenarios``."""
+"""The simulation engine: ``from model import IranModel, load_scenario, list_scenarios``.
 
-from model.model import DEFAULT_MONTHS, IranModel
+``IranModel`` and ``DEFAULT_MONTHS`` are imported lazily, so that ``agents`` (which use
+the model's scenario types and network) can be imported first without a cycle.
+"""
+
+from typing import Any
+
 from model.parameters import SCHEMA, Parameter, ParameterError, Parameters
 from model.scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
 
@@ -16,3 +21,11 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("IranModel", "DEFAULT_MONTHS"):
+        from model import model as _model
+
+        return getattr(_model, name)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")

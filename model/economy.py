@@ -27,15 +27,16 @@ def initial_stress(params: Parameters) -> float:
 
 
 def move_oil_price(
-    price: float, stress: float, z: float, params: Parameters
+    price: float, stress: float, z: float, params: Parameters, shock: float = 0.0
 ) -> tuple[float, float]:
     """One month of the oil price and of the energy-market stress index (C4).
 
-    ``z`` is a standard normal draw. Returns (new price, new stress).
+    ``z`` is a standard normal draw; ``shock`` a scheduled relative change (-0.5 halves
+    the price), which counts as a market move like any other. Returns (price, stress).
     """
     log_price = math.log(price)
     pull = params.oil_mean_reversion * (math.log(params.oil_price_reference) - log_price)
-    new_log = log_price + pull + params.oil_volatility * z
+    new_log = log_price + pull + params.oil_volatility * z + math.log1p(shock)
     new_log = min(math.log(1000.0), max(math.log(1.0), new_log))
     move = abs(new_log - log_price)
     stress = (1 - STRESS_MEMORY) * stress + STRESS_MEMORY * min(1.0, move / FULL_STRESS_MOVE)

@@ -38,7 +38,7 @@ def apply(model: IranModel, event: EventSpec) -> None:
             model.leader.change_distrust(p.distrust_sanctions_increase)
             model.log("sanctions", f"the US and EU imposed new sanctions{note}")
         case "oil_shock":
-            model.oil_price *= 1.0 + event.values["change"]
+            model.pending_oil_shock = event.values["change"]
             model.log("oil_shock", f"oil price shock of {event.values['change']:+.0%}{note}")
         case "policy_switch":
             model.western_policy = event.values["policy"]

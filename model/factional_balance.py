@@ -16,18 +16,27 @@ POWER_FLOOR = 0.01
 
 
 def normalise(factions: Sequence[Faction]) -> None:
-    """Rescale power shares to sum to 1, keeping every faction above the floor."""
+    """Rescale power shares to sum to 1, keeping every faction at or above the floor.
+
+    Factions below the floor are set to it and the others share what remains in
+    proportion to their power; repeated until no share falls below the floor.
+    """
     for f in factions:
         f.power = max(f.power, 0.0)
     total = sum(f.power for f in factions)
     for f in factions:
         f.power = f.power / total if total > 0 else 1.0 / len(factions)
-    short = [f for f in factions if f.power < POWER_FLOOR]
-    if short:
-        spare = 1.0 - POWER_FLOOR * len(short)
-        rest = sum(f.power for f in factions if f.power >= POWER_FLOOR)
-        for f in factions:
-            f.power = POWER_FLOOR if f.power < POWER_FLOOR else f.power * spare / rest
+    floored: set[int] = set()
+    while True:
+        newly = [i for i, f in enumerate(factions) if i not in floored and f.power < POWER_FLOOR]
+        if not newly:
+            return
+        floored.update(newly)
+        free = [f for i, f in enumerate(factions) if i not in floored]
+        spare = 1.0 - POWER_FLOOR * len(floored)
+        rest = sum(f.power for f in free)
+        for i, f in enumerate(factions):
+            f.power = POWER_FLOOR if i in floored else f.power * spare / rest
 
 
 def compromise_power(factions: Sequence[Faction]) -> float:

@@ -89,6 +89,7 @@ class IranModel(mesa.Model):
         # World state (not agents).
         self.western_policy = p.western_policy
         self.oil_price = p.oil_price_initial
+        self.pending_oil_shock = 0.0  # relative change scheduled for this month's move
         self.energy_stress = economy.initial_stress(p)
         self.western_sanctions = p.western_sanctions_initial
         self.un_sanctions = p.un_sanctions_initial
@@ -133,9 +134,11 @@ class IranModel(mesa.Model):
         z_oil = self.streams["oil"].standard_normal()
         z_economy = self.streams["economy"].standard_normal()
         self.oil_price, self.energy_stress = economy.move_oil_price(
-            self.oil_price, self.energy_stress, z_oil, p
+            self.oil_price, self.energy_stress, z_oil, p, shock=self.pending_oil_shock
         )
+        self.pending_oil_shock = 0.0
         self._ratchet_western_sanctions()
+        self._update_world()
         self.economic_health = economy.move_economy(
             self.economic_health, self.oil_price, self.effective_sanctions, z_economy, p
         )

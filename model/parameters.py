@@ -199,7 +199,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         int,
         8,
         "Network degree",
-        "Mean number of neighbours per citizen on the small-world network.",
+        "Mean number of neighbours per citizen on the small-world network (each citizen "
+        "links to degree // 2 ring neighbours on each side, so odd values round down).",
         "C5",
         "Population",
         low=2,
@@ -596,7 +597,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.02,
         "Blame forgetting",
-        "Monthly rate at which governments' views of blame fade back to neutral.",
+        "Monthly rate at which governments' views of blame fade back to their prior (the "
+        "scenario's blame_iran).",
         "C3",
         "Foreign governments",
         low=0.0,
@@ -698,7 +700,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.1,
         "Prestige of success",
-        "Prestige the president's faction gains when talks open or a deal is ratified.",
+        "Prestige the president's faction gains when a deal is ratified (half when talks "
+        "open); also its relative power gain from a ratified deal.",
         "C6",
         "Factions",
         low=0.0,
@@ -744,7 +747,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         int,
         3,
         "Offer cooldown",
-        "Months a president waits after a refused offer or failed talks before offering again.",
+        "Months a president waits after a refused offer, failed talks or a veto before "
+        "offering again (scheduled offers ignore it).",
         "C1",
         "Factions",
         low=0,
@@ -1065,8 +1069,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.04,
         "Scapegoat loss in talks",
-        "Monthly fall of narrative credibility while talks run (the West is no longer a "
-        "credible scapegoat).",
+        "Monthly share of narrative credibility lost while talks run or a deal holds (the "
+        "West is no longer a credible scapegoat).",
         "C7",
         "Diplomacy",
         low=0.0,
@@ -1125,8 +1129,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.15,
         "Salience of compromise",
-        "Monthly rate at which the compromise question gains salience in talks (and "
-        "loses it outside), deepening factional division.",
+        "Monthly rate at which the compromise question gains salience while talks run or "
+        "a deal holds (and loses it otherwise), deepening factional division.",
         "C8",
         "Nuclear",
         low=0.0,
