@@ -60,8 +60,8 @@ def paired_runs(
     Returns the results of arm A and of arm B, in replicate order. ``progress(done,
     total)`` is called as runs finish. Both arms are validated before anything runs.
     """
-    IranModel(scenario, rng=0, n_citizens=100, **{**dict(a)})  # fail fast on bad input
-    IranModel(scenario, rng=0, n_citizens=100, **{**dict(b)})
+    IranModel(scenario, rng=0, **{**dict(a), "n_citizens": 100})  # fail fast on bad input
+    IranModel(scenario, rng=0, **{**dict(b), "n_citizens": 100})
     seeds = [run_seed(seed, j) for j in range(replicates)]
     jobs = [(scenario, dict(a), s, steps) for s in seeds] + [
         (scenario, dict(b), s, steps) for s in seeds

@@ -47,11 +47,10 @@ Spec file (TOML)::
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -79,14 +78,15 @@ class SpecError(ParameterError):
 class Dimension:
     """One varied parameter: its ``levels`` (discrete) or its interval ``low``-``high``.
 
-    ``text`` is how the user wrote it (kept for messages and the manifest).
+    ``raw`` is how the user wrote it (a list or a string), kept so that the dimension
+    can be parsed again for another design.
     """
 
     name: str
     levels: tuple[Any, ...] | None = None
     low: float | None = None
     high: float | None = None
-    text: str = ""
+    raw: Any = "*"
 
     @property
     def parameter(self) -> Parameter:
@@ -128,7 +128,10 @@ def _split_range(p: Parameter, text: str) -> tuple[float, float, int | None]:
         raise SpecError(f"{where} is not LO:HI or LO:HI:N")
     if p.kind not in (int, float):
         raise SpecError(f"{where}: a range needs a numeric parameter; list the values instead")
-    low, high = p.validate(parts[0]), p.validate(parts[1])
+    try:
+        low, high = p.validate(parts[0]), p.validate(parts[1])
+    except ParameterError as exc:
+        raise SpecError(f"{where}: {str(exc).partition(': ')[2]}") from None
     if low > high:
         raise SpecError(f"{where}: LO must not exceed HI")
     n = None
@@ -147,20 +150,20 @@ def _split_range(p: Parameter, text: str) -> tuple[float, float, int | None]:
 def make_dimension(name: str, raw: Any, sample: str) -> Dimension:
     """Parse the values of one varied parameter (list, ``V1,V2``, ``LO:HI[:N]``, ``*``)."""
     p = get_parameter(name)
-    text = raw if isinstance(raw, str) else json.dumps(raw)
     if isinstance(raw, Dimension):
-        return raw
+        raw = raw.raw
+    text = raw if isinstance(raw, str) else json.dumps(raw)
     if isinstance(raw, list | tuple):
         values = list(raw)
     elif isinstance(raw, str):
         raw = raw.strip()
         if raw == "*":
             if p.kind is bool:
-                return Dimension(name, levels=(False, True), text=text)
+                return Dimension(name, levels=(False, True), raw=raw)
             if p.choices is not None:
-                return Dimension(name, levels=tuple(p.choices), text=text)
+                return Dimension(name, levels=tuple(p.choices), raw=raw)
             if p.kind in (int, float) and sample != "grid":
-                return Dimension(name, low=p.low, high=p.high, text=text)
+                return Dimension(name, low=p.low, high=p.high, raw=raw)
             raise SpecError(
                 f"parameter '{name}': '*' varies only text or boolean parameters in a grid; "
                 f"give values (V1,V2) or a range LO:HI:N within {p.range_text}"
@@ -173,7 +176,7 @@ def make_dimension(name: str, raw: Any, sample: str) -> Dimension:
                         f"parameter '{name}': range {raw!r} needs a number of levels in a "
                         "grid: LO:HI:N"
                     )
-                return Dimension(name, low=low, high=high, text=text)
+                return Dimension(name, low=low, high=high, raw=raw)
             if sample != "grid":
                 raise SpecError(
                     f"parameter '{name}': range {raw!r}: LO:HI:N is for grids; "
@@ -187,17 +190,22 @@ def make_dimension(name: str, raw: Any, sample: str) -> Dimension:
                         f"parameter '{name}': range {raw!r} has fewer than {n} whole numbers"
                     )
             else:
-                values = [float(x) for x in grid]
+                values = [float(f"{x:.12g}") for x in grid]
         else:
             values = [v.strip() for v in raw.split(",")]
     else:
         values = [raw]
+    return _levels(p, values, raw, text)
+
+
+def _levels(p: Parameter, values: list[Any], raw: Any, text: str) -> Dimension:
+    name = p.name
     if not values or any(isinstance(v, str) and not v for v in values):
         raise SpecError(f"parameter '{name}': empty value in {text!r}")
     levels = tuple(p.validate(v) for v in values)
     if len(set(levels)) != len(levels):
         raise SpecError(f"parameter '{name}': repeated value in {text!r}")
-    return Dimension(name, levels=levels, text=text)
+    return Dimension(name, levels=levels, raw=raw)
 
 
 @dataclass(frozen=True)
@@ -320,10 +328,12 @@ class SweepSpec:
         if self.points is not None:
             values.update(self.points[index])
         elif self._matrix is None:
-            for d in reversed(list(self.vary.values())):  # last dimension varies fastest
+            digits = []
+            for d in reversed(list(self.vary.values())):  # the last dimension varies fastest
                 index, digit = divmod(index, len(d.levels))
+                digits.append(digit)
+            for d, digit in zip(self.vary.values(), reversed(digits), strict=True):
                 values[d.name] = d.levels[digit]
-            values = {**dict(self.parameters), **{n: values[n] for n in self.vary}}
         else:
             row = self._matrix[index]
             for d, u in zip(self.vary.values(), row, strict=True):
@@ -364,21 +374,11 @@ class SweepSpec:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def with_changes(self, *, vary: Mapping[str, Any] | None = None, **changes: Any) -> SweepSpec:
-        """A copy with fields replaced; ``vary`` entries are merged key by key."""
-        merged: dict[str, Any] = {n: d for n, d in self.vary.items()}
-        if vary:
-            merged.update(vary)
-        base = self
-        if "sample" in changes and changes["sample"] != self.sample:
-            # the dimensions were parsed for the old design: re-parse from their text
-            merged = {n: (d.text if isinstance(d, Dimension) else d) for n, d in merged.items()}
-            if self.vary_uncertain:
-                merged = {n: v for n, v in merged.items() if v != "*" or n in (vary or {})}
-        if vary is not None or "sample" in changes:
-            changes["vary"] = merged
-        if changes.get("sample", base.sample) == "grid" and "samples" not in changes:
-            changes.setdefault("samples", None if "sample" in changes else base.samples)
-        return replace(base, **changes)
+        """A validated copy with fields replaced; ``vary`` entries are merged key by key
+        (as the command line's flags override a spec file)."""
+        merged = {n: d.raw for n, d in self.vary.items()}
+        merged.update(vary or {})
+        return replace(self, vary=merged, **changes)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
@@ -432,10 +432,3 @@ def load_spec(path: str | Path) -> SweepSpec:
         return SweepSpec(**data)
     except ParameterError as exc:
         raise SpecError(f"{where}: {exc}") from None
-
-
-def expand_grid(levels: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
-    """The Cartesian product of ``levels`` as dicts, last key varying fastest."""
-    names = list(levels)
-    for combo in itertools.product(*(levels[n] for n in names)):
-        yield dict(zip(names, combo, strict=True))

@@ -1220,6 +1220,10 @@ class Parameters(Mapping[str, Any]):
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Parameters are immutable; use replace()")
 
+    def __reduce__(self) -> tuple:
+        # Pickle by value (for worker processes); __getattr__ would otherwise recurse.
+        return (Parameters, (dict(self._values),))
+
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 

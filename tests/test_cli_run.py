@@ -89,3 +89,13 @@ def test_interrupted_run_leaves_no_file(tmp_path: Path, monkeypatch):
     assert not out.exists()
     assert out_existing.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv"]
+
+
+def test_output_file_gets_ordinary_permissions(tmp_path: Path):
+    import os
+
+    out = tmp_path / "r.csv"
+    assert main(["run", "--steps", "1", "--set", "n_citizens=200", "--out", str(out)]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

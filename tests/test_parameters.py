@@ -80,3 +80,10 @@ def test_readme_column_table_matches_the_code():
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- columns:start -->\n")[1].split("<!-- columns:end -->")[0]
     assert table == columns_table_markdown()
+
+
+def test_parameters_survive_pickling_for_worker_processes():
+    import pickle
+
+    params = Parameters(oil_volatility=0.2)
+    assert pickle.loads(pickle.dumps(params)) == params
