@@ -14,15 +14,19 @@ from model import IranModel
 def iran_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
         env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"},
     )
 
 
 def test_run_writes_the_models_results(tmp_path: Path):
     out = tmp_path / "r.csv"
-    status = main(["run", "--steps", "12", "--seed", "5", "--set", "n_citizens=300",
-                   "--out", str(out)])
+    status = main(
+        ["run", "--steps", "12", "--seed", "5", "--set", "n_citizens=300", "--out", str(out)]
+    )
     assert status == 0
     written = pd.read_csv(out)
     model = IranModel(rng=5, n_citizens=300)
@@ -32,8 +36,9 @@ def test_run_writes_the_models_results(tmp_path: Path):
 
 
 def test_run_to_stdout(tmp_path: Path):
-    done = iran_sim("run", "--steps", "2", "--seed", "1", "--set", "n_citizens=200",
-                    "--out", "-", cwd=tmp_path)
+    done = iran_sim(
+        "run", "--steps", "2", "--seed", "1", "--set", "n_citizens=200", "--out", "-", cwd=tmp_path
+    )
     assert done.returncode == 0
     assert done.stdout.startswith("step,date,western_policy,")
 

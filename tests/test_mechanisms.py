@@ -88,7 +88,10 @@ def test_c3_failed_talks_blamed_on_iran_raise_chinese_and_russian_support():
     # Talks open and fail (no deals); refusals carry no excuse and talks no K1 effect, so
     # the only difference left is failed talks, mostly blamed on a hardline Iran.
     common = dict(
-        steps=48, talks_deal_rate=0.0, talks_breakdown_rate=0.5, refusal_excuse=0.0,
+        steps=48,
+        talks_deal_rate=0.0,
+        talks_breakdown_rate=0.5,
+        refusal_excuse=0.0,
         talks_coercion_dampening=0.0,
     )
     engaged = runs(western_policy="engage", **common)
@@ -156,8 +159,12 @@ def test_c6_a_refused_overture_marginalises_the_presidents_camp():
 def test_c7_talks_shift_blame_to_the_government_and_pressure_the_leader():
     # Talks that neither end nor fail, against no offer at all.
     common = dict(
-        steps=24, western_policy="engage", talks_deal_rate=0.0, talks_breakdown_rate=0.0,
-        talks_max_months=60, **NO_SPONTANEOUS_OFFERS,
+        steps=24,
+        western_policy="engage",
+        talks_deal_rate=0.0,
+        talks_breakdown_rate=0.0,
+        talks_max_months=60,
+        **NO_SPONTANEOUS_OFFERS,
     )
     talks = runs(**common)
     none = runs(without_events(), **common)
@@ -179,8 +186,13 @@ def test_c7_pressure_raises_the_chance_of_ratification():
 def test_c8_engagement_deepens_division_which_slows_the_programme():
     # Sanctions drag is off, so that only division differs in the nuclear rule.
     common = dict(
-        steps=36, western_policy="engage", talks_deal_rate=0.0, talks_breakdown_rate=0.0,
-        talks_max_months=60, sanctions_drag=0.0, **NO_SPONTANEOUS_OFFERS,
+        steps=36,
+        western_policy="engage",
+        talks_deal_rate=0.0,
+        talks_breakdown_rate=0.0,
+        talks_max_months=60,
+        sanctions_drag=0.0,
+        **NO_SPONTANEOUS_OFFERS,
     )
     talks = runs(**common)
     none = runs(without_events(), **common)
@@ -204,7 +216,10 @@ def test_c8_engagement_deepens_division_which_slows_the_programme():
 )
 def test_critics_mechanisms_move_the_result_their_way(parameter, value, column, direction):
     common = dict(
-        steps=24, western_policy="engage", talks_deal_rate=0.0, talks_breakdown_rate=0.0,
+        steps=24,
+        western_policy="engage",
+        talks_deal_rate=0.0,
+        talks_breakdown_rate=0.0,
         talks_max_months=60,
     )
     on = runs(**{parameter: value}, **common)
