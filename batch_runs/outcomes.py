@@ -23,6 +23,7 @@ import pandas as pd
 from model.scenarios import Scenario
 
 Series = Callable[[pd.DataFrame, Scenario], np.ndarray]
+Needs = Callable[[Scenario], list[str]]
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,19 @@ class Outcome:
     """A measured quantity: ``series(results, scenario)`` gives its value per month.
 
     ``better`` is +1 when a higher value is better for the West in the op-ed's terms,
-    -1 when lower is better. ``claims`` lists the claims the outcome measures.
+    -1 when lower is better (0: no direction). ``needs(scenario)`` lists the result
+    columns the series is computed from (row by row); ``claims`` lists the claims the
+    outcome measures; ``statistic`` is its usual reduction (``mean`` over the months
+    for states, ``final`` for cumulative quantities).
     """
 
     name: str
     label: str
     better: int
     series: Series
+    needs: Needs
     claims: str = ""
+    statistic: str = "mean"
 
     def values(self, results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         """The monthly series as floats (NaN where undefined)."""
@@ -49,6 +55,14 @@ def _column(name: str) -> Series:
         return results[name].to_numpy(dtype=float)
 
     return series
+
+
+def _needs_column(name: str) -> Needs:
+    return lambda scenario: [name]
+
+
+def _needs_prefix(prefix: str, which: Callable[[Scenario], list[str]]) -> Needs:
+    return lambda scenario: [prefix + n for n in which(scenario)]
 
 
 def compromise_power(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
@@ -86,6 +100,7 @@ def veto_share(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
 # Columns of ``results()`` with a direction in the op-ed's argument (+1: higher is
 # better for the West). Columns without a direction can still be audited as effects
 # but not mapped as an engagement *advantage*.
+_FINAL = {"nuclear_progress", "deals_total", "offers_total"}
 _COLUMN_DIRECTIONS: dict[str, tuple[int, str, str]] = {
     "resolve": (-1, "Citizens' resolve to endure hardship", "C5"),
     "blame_west": (-1, "Share of hardship blamed on the West", "C5"),
@@ -107,6 +122,7 @@ OUTCOMES: dict[str, Outcome] = {
         "Factional balance: power-weighted stance on compromise",
         +1,
         compromise_power,
+        _needs_prefix("power_", lambda s: [f.name for f in s.factions]),
         "C6, C9",
     ),
     "china_russia_support": Outcome(
@@ -114,14 +130,31 @@ OUTCOMES: dict[str, Outcome] = {
         "Sanctions support of the non-Western governments (China, Russia)",
         +1,
         non_western_support,
+        _needs_prefix(
+            "sanctions_support_", lambda s: [g.name for g in s.governments if not g.western]
+        ),
         "C3, C4, K1",
     ),
     "veto_share": Outcome(
-        "veto_share", "Share of deals reached that the Leader vetoed", -1, veto_share, "C2"
+        "veto_share",
+        "Share of deals reached that the Leader vetoed",
+        -1,
+        veto_share,
+        lambda scenario: ["vetoes_total", "deals_total"],
+        "C2",
+        "final",
     ),
 }
 OUTCOMES |= {
-    name: Outcome(name, label, better, _column(name), claims)
+    name: Outcome(
+        name,
+        label,
+        better,
+        _column(name),
+        _needs_column(name),
+        claims,
+        "final" if name in _FINAL else "mean",
+    )
     for name, (better, label, claims) in _COLUMN_DIRECTIONS.items()
 }
 
@@ -136,9 +169,7 @@ def get_outcome(name: str, scenario: Scenario | None = None) -> Outcome:
         country = name[len(prefix) :]
         known = [g.name for g in scenario.governments] if scenario is not None else None
         if known is None or country in known:
-            return Outcome(
-                name, f"Sanctions support: {country}", +1, _column(name), "C3, C4, C9"
-            )
+            return Outcome(name, f"Sanctions support: {country}", +1, _column(name), "C3, C4, C9")
     choices = ", ".join(sorted(OUTCOMES)) + ", sanctions_support_<country>"
     raise ValueError(f"unknown outcome {name!r}; expected one of {choices}")
 

@@ -1,0 +1,348 @@
+"""Global sensitivity analysis of the engagement advantage (issue 5: C9, K1–K3).
+
+Which parameters decide whether engagement beats refusal? Every parameter marked
+``uncertain`` in the schema (numeric; ``western_policy`` excluded: it is the compared
+cause) is sampled over its schema range with SALib (Morris elementary effects or Sobol'
+indices). Each sample runs under ``engage`` and under ``refuse`` on common random
+numbers, through the sweep runner (parallel, streamed to disk, resumable); its
+engagement advantage is the mean over paired seeds of ``better * (engage - refuse)``
+of an outcome statistic (``batch_runs/engagement.py``). SALib then ranks the
+parameters by their influence on that advantage, with 95% bootstrap intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from batch_runs.engagement import ENGAGE, REFUSE, paired_table
+from batch_runs.outcomes import Outcome, Statistic, get_outcome
+from batch_runs.runner import SweepSummary, run_sweep
+from batch_runs.spec import SpecError, SweepSpec
+from model import DEFAULT_MONTHS
+from model.export import write_atomic, write_csv_atomic
+from model.parameters import SCHEMA, Parameter, get_parameter
+from model.scenarios import load_scenario
+
+METHODS = ("morris", "sobol")
+DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
+DEFAULT_OUTCOME = "china_russia_support"
+MORRIS_LEVELS = 4
+SWEEP_FOLDER = "sweep"
+
+
+def uncertain_parameters(
+    only: Sequence[str] | None = None, exclude: Sequence[str] = ()
+) -> list[Parameter]:
+    """The numeric parameters marked ``uncertain`` in the schema (never the policy),
+    restricted to ``only`` if given, without ``exclude`` (e.g. those fixed by --set)."""
+    if only:
+        chosen = [get_parameter(n) for n in only]
+        for p in chosen:
+            if p.kind not in (int, float) or p.name == "western_policy":
+                raise SpecError(f"parameter '{p.name}' is not a numeric parameter to vary")
+    else:
+        chosen = [
+            p
+            for p in SCHEMA.values()
+            if p.uncertain and p.kind in (int, float) and p.name != "western_policy"
+        ]
+    chosen = [p for p in chosen if p.name not in set(exclude)]
+    if len(chosen) < 2:
+        raise SpecError("a sensitivity analysis needs at least two parameters to vary")
+    return chosen
+
+
+def salib_problem(params: Sequence[Parameter]) -> dict[str, Any]:
+    """SALib's problem definition: names and the schema's bounds."""
+    return {
+        "num_vars": len(params),
+        "names": [p.name for p in params],
+        "bounds": [[float(p.low), float(p.high)] for p in params],
+    }
+
+
+def sample_design(method: str, params: Sequence[Parameter], samples: int, seed: int) -> np.ndarray:
+    """The SALib sample matrix (rows = design points, columns = ``params``)."""
+    problem = salib_problem(params)
+    if method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(problem, N=samples, num_levels=MORRIS_LEVELS, seed=seed)
+    if method == "sobol":
+        if samples & (samples - 1):
+            raise SpecError(f"--samples for sobol must be a power of 2, got {samples}")
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, N=samples, calc_second_order=False, seed=seed)
+    raise SpecError(f"method: {method!r} is not one of {', '.join(METHODS)}")
+
+
+def design_points(matrix: np.ndarray, params: Sequence[Parameter]) -> list[dict[str, Any]]:
+    """Parameter overrides of each sample (whole numbers rounded), validated."""
+    points = []
+    for row in matrix:
+        point = {}
+        for p, v in zip(params, row, strict=True):
+            value = int(round(v)) if p.kind is int else float(v)
+            point[p.name] = p.validate(min(p.high, max(p.low, value)))
+        points.append(point)
+    return points
+
+
+def sensitivity_spec(
+    method: str,
+    params: Sequence[Parameter],
+    *,
+    samples: int,
+    replicates: int = 4,
+    steps: int = DEFAULT_MONTHS,
+    seed: int = 0,
+    scenario: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    every: int = 1,
+) -> tuple[SweepSpec, np.ndarray]:
+    """The sweep: sample ``i`` is design points ``2i`` (engage) and ``2i + 1`` (refuse),
+    on common random numbers. Returns the spec and the SALib sample matrix."""
+    matrix = sample_design(method, params, samples, seed)
+    points = []
+    for point in design_points(matrix, params):
+        points += [point | {"western_policy": ENGAGE}, point | {"western_policy": REFUSE}]
+    fixed = {k: v for k, v in dict(parameters or {}).items() if k != "western_policy"}
+    spec = SweepSpec(
+        scenario=scenario,
+        parameters=fixed,
+        points=points,
+        replicates=replicates,
+        steps=steps,
+        seed=seed,
+        every=every,
+        common_random_numbers=True,
+        title=f"Sensitivity ({method}) of the engagement advantage",
+    )
+    return spec, matrix
+
+
+def analyse(
+    method: str, params: Sequence[Parameter], matrix: np.ndarray, y: np.ndarray, seed: int = 0
+) -> pd.DataFrame:
+    """SALib indices of ``y`` (one value per sample row), ranked (most influential first).
+
+    Morris: ``mu_star`` (mean absolute elementary effect, the ranking), its 95%
+    interval half-width ``mu_star_conf``, ``mu`` and ``sigma``. Sobol': total index
+    ``ST`` (the ranking) and first-order ``S1`` with their 95% half-widths.
+    """
+    y = np.asarray(y, dtype=float)
+    if not np.isfinite(y).all():
+        bad = int((~np.isfinite(y)).sum())
+        raise SpecError(f"{bad} samples have no finite engagement advantage (failed runs?)")
+    problem = salib_problem(params)
+    if method == "morris":
+        from SALib.analyze import morris
+
+        result = morris.analyze(
+            problem, matrix, y, num_levels=MORRIS_LEVELS, conf_level=0.95, seed=seed
+        )
+        frame = pd.DataFrame(
+            {
+                "mu_star": result["mu_star"],
+                "mu_star_conf": result["mu_star_conf"],
+                "mu": result["mu"],
+                "sigma": result["sigma"],
+            }
+        )
+        key = "mu_star"
+    else:
+        from SALib.analyze import sobol
+
+        result = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        frame = pd.DataFrame(
+            {
+                "ST": result["ST"],
+                "ST_conf": result["ST_conf"],
+                "S1": result["S1"],
+                "S1_conf": result["S1_conf"],
+            }
+        )
+        key = "ST"
+    conf = frame[f"{key}_conf"]
+    frame.insert(0, "parameter", [p.name for p in params])
+    frame.insert(1, "label", [p.label for p in params])
+    frame.insert(2, "claim", [p.claim for p in params])
+    frame.insert(3, "low", [p.low for p in params])
+    frame.insert(4, "high", [p.high for p in params])
+    frame["ci_low"] = np.maximum(frame[key] - conf, 0.0)  # both indices are >= 0
+    frame["ci_high"] = frame[key] + conf
+    frame = frame.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    return frame
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The ranking, the per-sample advantages and the files written."""
+
+    ranking: pd.DataFrame
+    samples: pd.DataFrame
+    method: str
+    outcome: Outcome
+    statistic: Statistic
+    summary: SweepSummary
+    files: dict[str, Path]
+
+
+def run_sensitivity(
+    out_dir: str | Path,
+    *,
+    method: str = "morris",
+    samples: int | None = None,
+    outcome: str = DEFAULT_OUTCOME,
+    statistic: Statistic | None = None,
+    replicates: int = 4,
+    steps: int = DEFAULT_MONTHS,
+    seed: int = 0,
+    scenario: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    only: Sequence[str] | None = None,
+    every: int = 1,
+    workers: int | None = None,
+    resume: bool = False,
+    progress: Callable[[Any], None] | None = None,
+    command: list[str] | None = None,
+    simulate: Callable | None = None,
+) -> SensitivityResult:
+    """Sample, run through the sweep runner (``out_dir/sweep``), analyse, write files.
+
+    Writes ``sensitivity.csv`` (the ranking), ``samples.csv`` (each sample's parameter
+    values and engagement advantage) and ``sensitivity.html`` (a self-contained chart).
+    """
+    if method not in METHODS:
+        raise SpecError(f"method: {method!r} is not one of {', '.join(METHODS)}")
+    samples = samples or DEFAULT_SAMPLES[method]
+    fixed = dict(parameters or {})
+    params = uncertain_parameters(only, exclude=list(fixed))
+    scen = load_scenario(scenario)
+    chosen = get_outcome(outcome, scen)
+    if chosen.better == 0:
+        raise SpecError(f"outcome '{outcome}' has no better direction; choose a directed one")
+    stat = statistic or Statistic(chosen.statistic)
+    if stat.kind == "final" and stat.horizon is None:
+        every = max(1, steps)  # only the last month is read: keep steps.csv small
+    spec, matrix = sensitivity_spec(
+        method,
+        params,
+        samples=samples,
+        replicates=replicates,
+        steps=steps,
+        seed=seed,
+        scenario=scenario,
+        parameters=fixed,
+        every=every,
+    )
+    out = Path(out_dir)
+    summary = run_sweep(
+        spec,
+        out / SWEEP_FOLDER,
+        workers=workers,
+        resume=resume,
+        progress=progress,
+        command=command,
+        simulate=simulate,
+    )
+    from batch_runs.runner import read_runs
+
+    runs = read_runs(out / SWEEP_FOLDER, columns=["run_id", "point"])
+    pair_of = dict(zip(runs["run_id"], runs["point"] // 2, strict=True))
+    pairs = paired_table(out / SWEEP_FOLDER, chosen, stat, scen, ["pair"], extra={"pair": pair_of})
+    per_sample = pairs.groupby("pair")["advantage"].mean().reindex(range(len(matrix)))
+    ranking = analyse(method, params, matrix, per_sample.to_numpy(), seed=seed)
+    ranking["method"] = method
+    ranking["outcome"] = chosen.name
+    ranking["statistic"] = stat.describe(steps)
+    sample_table = pd.DataFrame(matrix, columns=[p.name for p in params])
+    sample_table.insert(0, "sample", range(len(matrix)))
+    sample_table["advantage"] = per_sample.to_numpy()
+    sample_table["pairs"] = pairs.groupby("pair").size().reindex(range(len(matrix))).to_numpy()
+    files = {
+        "csv": out / "sensitivity.csv",
+        "samples": out / "samples.csv",
+        "html": out / "sensitivity.html",
+    }
+    write_csv_atomic(ranking, files["csv"])
+    write_csv_atomic(sample_table, files["samples"])
+    figure = ranking_figure(ranking, method, chosen, stat.describe(steps))
+    html = figure.to_html(include_plotlyjs=True, full_html=True)
+    write_atomic(files["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return SensitivityResult(ranking, sample_table, method, chosen, stat, summary, files)
+
+
+def ranking_figure(ranking: pd.DataFrame, method: str, outcome: Outcome, statistic: str):
+    """Horizontal bars of the ranking index with 95% intervals, most influential on top."""
+    import plotly.graph_objects as go
+
+    key, second = ("mu_star", "sigma") if method == "morris" else ("ST", "S1")
+    frame = ranking.iloc[::-1]
+    names = [f"{r.parameter} ({r.claim})" for r in frame.itertuples()]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=frame[key],
+            y=names,
+            orientation="h",
+            name=key,
+            error_x={
+                "type": "data",
+                "array": frame["ci_high"] - frame[key],
+                "arrayminus": frame[key] - frame["ci_low"],  # the interval is clipped at 0
+                "visible": True,
+            },
+            marker_color="#1f77b4",
+        )
+    )
+    second_kw: dict[str, Any] = {"name": second}
+    if method == "sobol":
+        second_kw["error_x"] = {"type": "data", "array": frame["S1_conf"], "visible": True}
+    fig.add_trace(
+        go.Scatter(
+            x=frame[second],
+            y=names,
+            mode="markers",
+            marker={"color": "#d62728", "symbol": "diamond", "size": 8},
+            **second_kw,
+        )
+    )
+    explained = (
+        "mu* = mean |elementary effect|; sigma = its spread (interactions, non-linearity)"
+        if method == "morris"
+        else "ST = total-order index; S1 = first-order index"
+    )
+    fig.update_layout(
+        title=(
+            f"What decides the engagement advantage in {outcome.name} ({statistic})?"
+            f"<br><sup>{method.capitalize()}: {explained}; bars with 95% intervals</sup>"
+        ),
+        width=900,
+        height=max(400, 22 * len(ranking) + 160),
+        xaxis_title=key,
+        margin={"l": 320},
+        legend={"orientation": "h", "y": -0.05},
+    )
+    return fig
+
+
+def top_parameters(ranking: pd.DataFrame, k: int = 2) -> list[str]:
+    """The ``k`` highest-ranked parameters of a ranking table."""
+    return list(ranking.sort_values("rank")["parameter"].head(k))
+
+
+def read_ranking(path: str | Path) -> pd.DataFrame:
+    """Read a ``sensitivity.csv`` written by :func:`run_sensitivity`."""
+    frame = pd.read_csv(path)
+    if "rank" not in frame or "parameter" not in frame:
+        raise ValueError(f"{path}: not a sensitivity ranking")
+    return frame

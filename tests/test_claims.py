@@ -1,0 +1,336 @@
+"""The claims audit (issue 5): paired design, intervals, verdicts, critics' checks, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from batch_runs import claims as cl
+from batch_runs.outcomes import Statistic, get_outcome
+from batch_runs.paired import run_seed
+from cli.main import main
+from model import list_scenarios, load_scenario
+from model.scenarios import Scenario
+
+ALL_EXPERIMENTS = [*cl.EXPERIMENTS, *(c.check for c in cl.CRITICS)]
+SETTINGS = [cl.BASELINE, *(c.setting for c in cl.CRITICS)]
+
+
+# --- the paired design -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario_name", list_scenarios())
+@pytest.mark.parametrize("experiment", ALL_EXPERIMENTS, ids=lambda e: e.id)
+def test_arms_differ_in_exactly_the_cause(experiment: cl.Experiment, scenario_name: str):
+    for setting in SETTINGS:
+        base = setting.apply(load_scenario(scenario_name))
+        a, b = experiment.scenarios(base)
+        diffs = cl.scenario_differences(a, b)
+        assert len(diffs) == 1, diffs
+        target = experiment.arm_a.target
+        if target.startswith("parameter "):
+            assert diffs[0].startswith(target + ":")
+        else:  # the president's faction's field
+            field = target.split()[-1]
+            president = next(f for f in base.factions if f.president)
+            assert diffs[0].startswith(f"faction {president.name} {field}:")
+
+
+def test_scenario_differences_sees_every_kind_of_change():
+    base = load_scenario("baseline_2011")
+    assert cl.scenario_differences(base, base) == []
+    assert len(cl.scenario_differences(base, base.with_overrides(oil_volatility=0.2))) == 1
+    weaker = cl.SetPresidentFaction("prestige", 0.3).apply(base)
+    assert cl.scenario_differences(base, weaker)[0].startswith("faction ahmadinejad_camp")
+    assert cl.scenario_differences(base, cl.SwitchPolicy(5, "engage").apply(base))[0].startswith(
+        "events"
+    )
+    two = cl.SetParameter("talks_deal_rate", 0.0).apply(weaker)
+    assert len(cl.scenario_differences(base, two)) == 2
+
+
+def test_an_experiment_whose_arms_change_different_things_is_rejected():
+    with pytest.raises(ValueError, match="same target"):
+        cl.Experiment(
+            "X",
+            "C9",
+            "x",
+            "x",
+            cl.ACCEPT,
+            cl.SetParameter("talks_deal_rate", 0.0),
+            "a",
+            "b",
+            "resolve",
+            Statistic("mean"),
+            +1,
+        )
+    with pytest.raises(ValueError, match="same target"):
+        cl.Experiment(
+            "X", "C9", "x", "x", cl.ACCEPT, cl.ACCEPT, "a", "b", "resolve", Statistic("mean"), +1
+        )
+
+
+def test_every_claim_of_the_op_ed_has_an_experiment():
+    assert {e.claim for e in cl.EXPERIMENTS} == {f"C{i}" for i in range(1, 10)}
+    assert [c.id for c in cl.CRITICS] == ["K1", "K2", "K3"]
+    c9 = {e.outcome for e in cl.EXPERIMENTS if e.claim == "C9"}
+    assert c9 == {
+        "compromise_power",
+        "sanctions_support_china",
+        "sanctions_support_russia",
+        "resolve",
+        "nuclear_progress",
+    }
+    for e in cl.EXPERIMENTS:
+        if e.claim == "C9":
+            assert e.statistic.horizon == 120
+
+
+def _fake_results(scenario: Scenario, seed: int, steps: int, effect: float = 0.0) -> pd.DataFrame:
+    """A synthetic model: every outcome column is noise from the seed, plus ``effect``
+    when the West refuses (policy) - so a refuse-vs-accept effect is exactly ``effect``
+    in expectation."""
+    rng = np.random.default_rng(seed)
+    months = np.arange(steps + 1)
+    shared = rng.normal(0.0, 0.1, steps + 1)  # common to both arms of a pair (CRN)
+    own = np.random.default_rng([seed, hash(scenario.parameters.western_policy) % 2**32])
+    noise = own.normal(0.0, 0.02, steps + 1)
+    bump = effect if scenario.parameters.western_policy == "refuse" else 0.0
+    frame = {"step": months, "resolve": 0.5 + shared + noise + bump}
+    for name in (
+        "deals_total",
+        "vetoes_total",
+        "offers_total",
+        "nuclear_progress",
+        "economic_resentment",
+        "leader_pressure",
+        "factional_division",
+        "regime_legitimacy",
+    ):
+        frame[name] = 1.0 + shared
+    for f in scenario.factions:
+        frame[f"power_{f.name}"] = np.full(steps + 1, 1.0 / len(scenario.factions))
+    for g in scenario.governments:
+        frame[f"sanctions_support_{g.name}"] = 0.3 + shared
+    return pd.DataFrame(frame)
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Scenario, int, int]] = []
+
+    def __call__(self, scenario: Scenario, seed: int, steps: int) -> pd.DataFrame:
+        self.calls.append((scenario, seed, steps))
+        return _fake_results(scenario, seed, steps)
+
+
+def test_each_experiment_runs_both_arms_on_the_same_seeds_and_only_the_cause_differs():
+    recorder = _Recorder()
+    replicates, seed = 4, 17
+    plan = cl.audit_plan(critics=True)
+    table, pairs = cl.run_plan(plan, replicates=replicates, seed=seed, simulate=recorder)
+    expected_seeds = {run_seed(seed, j) for j in range(replicates)}
+    base = load_scenario(None)
+    for setting, experiment in plan:
+        a, b = experiment.scenarios(setting.apply(base))
+        seeds_a = {s for sc, s, _ in recorder.calls if cl.scenario_differences(sc, a) == []}
+        seeds_b = {s for sc, s, _ in recorder.calls if cl.scenario_differences(sc, b) == []}
+        assert seeds_a == seeds_b == expected_seeds, experiment.id
+        assert len(cl.scenario_differences(a, b)) == 1
+    # The pairs table records the shared seeds, one row per replicate.
+    assert set(pairs["seed"]) == expected_seeds
+    assert len(pairs) == len(plan) * replicates
+    assert len(table) == len(plan)
+    # Runs shared by several experiments run once.
+    keys = [(cl._scenario_key(sc), s, n) for sc, s, n in recorder.calls]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_synthetic_model_with_a_known_effect_gives_an_interval_that_covers_it():
+    effect = 0.05
+    c5 = next(e for e in cl.EXPERIMENTS if e.id == "C5")  # refuse vs accept on resolve
+
+    def simulate(scenario: Scenario, seed: int, steps: int) -> pd.DataFrame:
+        return _fake_results(scenario, seed, steps, effect=effect)
+
+    table, pairs = cl.run_audit([c5], replicates=30, seed=3, simulate=simulate)
+    row = table.iloc[0]
+    assert row["ci_low"] < effect < row["ci_high"]
+    assert row["ci_high"] - row["ci_low"] < 0.02  # pairing removes the shared noise
+    assert row["verdict"] == cl.SUPPORTED
+    assert np.allclose(pairs["difference"].mean(), row["effect"])
+
+
+def test_paired_intervals_cover_a_known_effect_at_about_the_nominal_rate():
+    rng = np.random.default_rng(11)
+    c5 = next(e for e in cl.EXPERIMENTS if e.id == "C5")
+    true_effect, covered, trials = 0.3, 0, 400
+    for _ in range(trials):
+        shared = rng.normal(0, 1.0, 12)
+        a = shared + true_effect + rng.normal(0, 0.2, 12)
+        b = shared + rng.normal(0, 0.2, 12)
+        row = cl.summarise("s", c5, a, b, 24)
+        covered += row["ci_low"] <= true_effect <= row["ci_high"]
+    assert 0.91 <= covered / trials <= 0.98
+
+
+def test_pairs_with_an_undefined_statistic_are_left_out():
+    c2 = next(e for e in cl.EXPERIMENTS if e.id == "C2")
+    row = cl.summarise("s", c2, [0.5, math.nan, 0.7, 1.0], [0.2, 0.3, math.nan, 0.5], 120)
+    assert row["n"] == 2
+    assert row["effect"] == pytest.approx(0.4)
+
+
+# --- verdicts --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected", "verdict"),
+    [
+        (0.1, 0.3, +1, cl.SUPPORTED),
+        (0.1, 0.3, -1, cl.CONTRADICTED),
+        (-0.3, -0.1, -1, cl.SUPPORTED),
+        (-0.3, -0.1, +1, cl.CONTRADICTED),
+        (-0.1, 0.2, +1, cl.INCONCLUSIVE),
+        (-0.1, 0.2, -1, cl.INCONCLUSIVE),
+        (0.0, 0.2, +1, cl.INCONCLUSIVE),  # touching zero is not enough
+        (-0.2, 0.0, +1, cl.INCONCLUSIVE),
+        (math.nan, math.nan, +1, cl.INCONCLUSIVE),
+        (0.1, math.inf, +1, cl.INCONCLUSIVE),
+    ],
+)
+def test_verdict(low: float, high: float, expected: int, verdict: str):
+    assert cl.verdict(low, high, expected) == verdict
+
+
+# --- statistics and outcomes --------------------------------------------------------
+
+
+def test_statistics():
+    series = np.arange(11, dtype=float)  # value = month
+    assert Statistic("final", horizon=4).apply(series) == 4
+    assert Statistic("final").apply(series) == 10
+    assert Statistic("final", horizon=50).apply(series) == 10  # capped at the run
+    assert Statistic("mean", horizon=4).apply(series) == pytest.approx(2.5)  # months 1..4
+    assert Statistic("mean", horizon=4, start=3).apply(series) == pytest.approx(3.5)
+    assert Statistic("mean", horizon=24).describe(12) == "mean m1–12"
+    assert Statistic("final", horizon=24).describe() == "at m24"
+
+
+def test_derived_outcomes():
+    base = load_scenario(None)
+    frame = _fake_results(base, 1, 3)
+    frame["deals_total"] = [0, 1, 1, 1]
+    frame["vetoes_total"] = [0, 0, 1, 3]
+    share = get_outcome("veto_share").values(frame, base)
+    assert math.isnan(share[0])
+    assert list(share[1:]) == [0.0, 0.5, 0.75]
+    balance = get_outcome("compromise_power").values(frame, base)
+    assert balance[0] == pytest.approx(np.mean([f.stance for f in base.factions]))
+    with pytest.raises(ValueError, match="unknown outcome"):
+        get_outcome("happiness")
+
+
+# --- the critics' mechanisms, on the real model -------------------------------------
+
+
+@pytest.mark.parametrize("critic", cl.CRITICS, ids=lambda c: c.id)
+def test_switching_a_critics_mechanism_on_moves_its_outcome_its_way(critic: cl.Critic):
+    table, _ = cl.run_audit(
+        [critic.check], overrides={"n_citizens": 300}, replicates=5, steps=120, seed=5
+    )
+    row = table.iloc[0]
+    assert row["effect"] * critic.check.expected > 0
+    assert row["verdict"] == cl.SUPPORTED
+
+
+def test_the_audit_on_the_real_model_is_complete_and_independent_of_workers():
+    kwargs = dict(overrides={"n_citizens": 300}, replicates=3, steps=24, seed=2, critics=False)
+    one, pairs_one = cl.full_audit(workers=1, **kwargs)
+    two, pairs_two = cl.full_audit(workers=2, **kwargs)
+    pd.testing.assert_frame_equal(one, two)
+    pd.testing.assert_frame_equal(pairs_one, pairs_two)
+    assert list(one["id"]) == [e.id for e in cl.EXPERIMENTS]
+    assert set(one["verdict"]) <= {cl.SUPPORTED, cl.CONTRADICTED, cl.INCONCLUSIVE}
+    assert (one["statistic"].str.contains("24")).all()  # horizons capped at --steps
+    # The overture's answer is the cause of C6: a refusal costs the compromise camp.
+    c6 = one.set_index("id").loc["C6"]
+    assert c6["effect"] < 0
+
+
+# --- the command line ---------------------------------------------------------------
+
+
+def test_claims_command_writes_table_csv_and_manifest(tmp_path: Path, capsys):
+    out = tmp_path / "audit"
+    status = main(
+        [
+            "claims",
+            "--replicates",
+            "2",
+            "--steps",
+            "12",
+            "--claims",
+            "C5,C6",
+            "--set",
+            "n_citizens=300",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "| C5 |" in printed and "| C6 |" in printed and "| C1 |" not in printed
+    table = pd.read_csv(out / "claims.csv")
+    assert set(table["setting"]) == {"baseline", "critics", "K1 on", "K2 on", "K3 on"}
+    assert set(table.loc[table["setting"] == "critics", "id"]) == {"K1", "K2", "K3"}
+    assert (out / "claims.md").read_text() in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == (
+        f"iran-sim claims --set n_citizens=300 --replicates 2 --steps 12 --seed 0 "
+        f"--claims C5,C6 --out {out}"
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "claims.csv",
+        "claims.md",
+        "manifest.json",
+        "pairs.csv",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--replicates", "1"], "--replicates"),
+        (["--replicates", "many"], "--replicates"),
+        (["--steps", "0"], "--steps"),
+        (["--workers", "0"], "--workers"),
+        (["--claims", "C10"], "unknown claim 'C10'"),
+        (["--set", "oil_volatility=9"], "'oil_volatility'"),
+        (["--scenario", "nope"], "unknown scenario 'nope'"),
+        (["--bogus"], "unrecognized arguments"),
+        (["--seed", "-1"], "--seed"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(tmp_path: Path, capsys, args, fragment):
+    with pytest.raises(SystemExit) as exit_info:
+        status = main(["claims", "--out", str(tmp_path / "o"), *args])
+        raise SystemExit(status)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_must_be_a_folder(tmp_path: Path, capsys):
+    afile = tmp_path / "f"
+    afile.write_text("x")
+    assert main(["claims", "--out", str(afile)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
