@@ -1098,8 +1098,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Monthly nuclear progress with no division, sanctions or deal.",
         "C8",
         "Nuclear",
-        low=0.0,
-        high=0.1,
+        low=0.001,
+        high=0.015,
     ),
     _p(
         "division_drag",
