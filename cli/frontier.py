@@ -12,12 +12,12 @@ import argparse
 import sys
 
 from batch_runs.frontier import DEFAULT_OUTCOME, axes_of, frontier_spec, run_frontier
-from batch_runs.outcomes import Statistic, directed_outcomes
+from batch_runs.outcomes import Statistic
 from batch_runs.spec import load_spec
 from cli.claims import check_out_dir
 from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
 from cli.errors import UsageError
-from cli.sensitivity import SweepProgressBar, range_pair
+from cli.sensitivity import SweepProgressBar, add_outcome_flags, range_pair
 from model import DEFAULT_MONTHS
 
 DEFAULT_OUT = "results/frontier"
@@ -59,19 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--replicates", type=positive_int, default=10, help="paired seeds per cell (default 10)"
     )
-    parser.add_argument(
-        "--outcome",
-        default=DEFAULT_OUTCOME,
-        metavar="NAME",
-        help=f"outcome (default {DEFAULT_OUTCOME}); one of {', '.join(directed_outcomes())}, "
-        "sanctions_support_<country>",
-    )
-    parser.add_argument(
-        "--statistic",
-        choices=("mean", "final"),
-        default=None,
-        help="mean over the months or value at the last month (default: the outcome's own)",
-    )
+    add_outcome_flags(parser, DEFAULT_OUTCOME)
     add_scenario_flags(parser)
     parser.add_argument(
         "--steps", type=positive_int, default=DEFAULT_MONTHS, help="months per run (default 120)"

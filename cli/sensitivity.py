@@ -57,6 +57,23 @@ class SweepProgressBar:
             self.bar.close()
 
 
+def add_outcome_flags(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--outcome`` and ``--statistic``: which engagement advantage to measure."""
+    parser.add_argument(
+        "--outcome",
+        default=default,
+        metavar="NAME",
+        help=f"outcome (default {default}); one of {', '.join(directed_outcomes())}, "
+        "sanctions_support_<country>",
+    )
+    parser.add_argument(
+        "--statistic",
+        choices=("mean", "final"),
+        default=None,
+        help="mean over the months or value at the last month (default: the outcome's own)",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``sensitivity`` subcommand."""
     parser = subparsers.add_parser(
@@ -75,19 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"Morris trajectories (default {DEFAULT_SAMPLES['morris']}) or Sobol' base "
         f"samples, a power of 2 (default {DEFAULT_SAMPLES['sobol']})",
     )
-    parser.add_argument(
-        "--outcome",
-        default=DEFAULT_OUTCOME,
-        metavar="NAME",
-        help=f"outcome (default {DEFAULT_OUTCOME}); one of {', '.join(directed_outcomes())}, "
-        "sanctions_support_<country>",
-    )
-    parser.add_argument(
-        "--statistic",
-        choices=("mean", "final"),
-        default=None,
-        help="mean over the months or value at the last month (default: the outcome's own)",
-    )
+    add_outcome_flags(parser, DEFAULT_OUTCOME)
     parser.add_argument(
         "--params",
         default=None,
