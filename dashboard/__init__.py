@@ -1,0 +1,1 @@
+"""The browser dashboard (served by ``server.py``): charts, controls, comparison, texts."""

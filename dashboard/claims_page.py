@@ -36,9 +36,19 @@ from batch_runs.outcomes import get_outcome
 from batch_runs.sensitivity import ranking_figure
 from model import IranModel
 
-CLAIMS_DIR = Path("results/claims")
-SENSITIVITY_DIR = Path("results/sensitivity")
-FRONTIER_DIR = Path("results/frontier")
+SHIPPED_RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
+
+
+def results_folder(name: str) -> Path:
+    """The user's own latest ``results/<name>`` (as the commands write it, relative to the
+    working folder) if it exists, else the baseline results shipped in ``docs/results``."""
+    own = Path("results") / name
+    return own if own.is_dir() else SHIPPED_RESULTS / name
+
+
+CLAIMS_DIR = results_folder("claims")
+SENSITIVITY_DIR = results_folder("sensitivity")
+FRONTIER_DIR = results_folder("frontier")
 VERDICT_COLOURS = {SUPPORTED: "#009E73", CONTRADICTED: "#D55E00", INCONCLUSIVE: "#999999"}
 SMALL_AUDIT_REPLICATES = 5
 MAX_SMALL_AUDIT_REPLICATES = 12
