@@ -28,19 +28,13 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.dashboard import dashboard_environment, solara_command  # noqa: E402
+from cli.dashboard import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    dashboard_environment,
+    solara_command,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIME_CHARTS = ("balance", "legitimacy", "population", "sanctions", "nuclear")
 
 # True once every chart shows month ``step`` (and the month line says so).
@@ -84,7 +78,7 @@ def month_after(date: str) -> str:
 def measure(url: str, steps: int, warmup: int) -> list[float]:
     """Seconds from each Step click to every chart showing the new month."""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1900})
         page.goto(url)
         page.wait_for_selector(".chart-network .js-plotly-plot", timeout=120_000)

@@ -18,6 +18,19 @@ from cli.errors import UsageError
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 SERVER = Path(__file__).resolve().parent.parent / "server.py"
+# Debian's Chromium and the flags that keep it off the network, for the browser tests and
+# the latency benchmark (never a downloaded browser).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -18,19 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.dashboard import dashboard_environment, solara_command
+from cli.dashboard import CHROMIUM, CHROMIUM_ARGS, dashboard_environment, solara_command
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_TIMEOUT_S = 120
 
 
