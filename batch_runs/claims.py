@@ -647,6 +647,7 @@ def plan_cells(
     for setting, experiment in plan:
         scenario = setting.apply(base)
         check_design(experiment, scenario)
+        get_outcome(experiment.outcome, scenario)  # fails before any run if it is missing
         a, b = experiment.scenarios(scenario)
         cells.append(_Cell(setting, experiment, a, b, experiment.steps(max_steps)))
     return cells

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from model.parameters import ParameterError
 from model.scenarios import Scenario
 
 Series = Callable[[pd.DataFrame, Scenario], np.ndarray]
@@ -82,7 +83,7 @@ def non_western_support(results: pd.DataFrame, scenario: Scenario) -> np.ndarray
     baseline): their willingness to coerce Iran (C3, C4, K1)."""
     names = [g.name for g in scenario.governments if not g.western]
     if not names:
-        raise ValueError("the scenario has no non-Western governments")
+        raise OutcomeError("the scenario has no non-Western governments to measure")
     return np.mean([results[f"sanctions_support_{n}"].to_numpy(dtype=float) for n in names], 0)
 
 
@@ -159,6 +160,10 @@ OUTCOMES |= {
 }
 
 
+class OutcomeError(ParameterError):
+    """An outcome that does not exist (in this scenario): one line, exit status 2."""
+
+
 def get_outcome(name: str, scenario: Scenario | None = None) -> Outcome:
     """The outcome called ``name``: a registered one, or ``sanctions_support_<country>``
     for a government of ``scenario`` (higher is better for the West: C3, C4)."""
@@ -170,8 +175,14 @@ def get_outcome(name: str, scenario: Scenario | None = None) -> Outcome:
         known = [g.name for g in scenario.governments] if scenario is not None else None
         if known is None or country in known:
             return Outcome(name, f"Sanctions support: {country}", +1, _column(name), "C3, C4, C9")
+    if name.startswith(prefix) and scenario is not None:
+        raise OutcomeError(
+            f"outcome '{name}': the scenario has no foreign government "
+            f"'{name[len(prefix) :]}' (it has {', '.join(g.name for g in scenario.governments)}; "
+            "leave such claims out with --claims)"
+        )
     choices = ", ".join(sorted(OUTCOMES)) + ", sanctions_support_<country>"
-    raise ValueError(f"unknown outcome {name!r}; expected one of {choices}")
+    raise OutcomeError(f"unknown outcome {name!r}; expected one of {choices}")
 
 
 def directed_outcomes() -> list[str]:

@@ -924,12 +924,17 @@ def read_runs(out_dir: str | Path, columns: Sequence[str] | None = None) -> pd.D
     """
     out_dir = Path(out_dir)
     wanted = None if columns is None else list(columns)
-    if (out_dir / RUNS_FILE).exists():
-        frame = pd.read_csv(out_dir / RUNS_FILE, usecols=wanted, dtype={"error": str})
-    elif (out_dir / RUNS_PARQUET).exists():
-        frame = pd.read_parquet(out_dir / RUNS_PARQUET, columns=wanted)
-    else:
-        raise SweepError(f"{out_dir}: no sweep results here ({RUNS_FILE} not found)")
+    try:
+        if (out_dir / RUNS_FILE).exists():
+            frame = pd.read_csv(out_dir / RUNS_FILE, usecols=wanted, dtype={"error": str})
+        elif (out_dir / RUNS_PARQUET).exists():
+            frame = pd.read_parquet(out_dir / RUNS_PARQUET, columns=wanted)
+        else:
+            raise SweepError(f"{out_dir}: no sweep results here ({RUNS_FILE} not found)")
+    except _UNREADABLE as exc:
+        raise SweepError(f"{out_dir}: cannot read the runs table ({_one_line(exc)})") from None
+    if "run_id" not in frame:
+        raise SweepError(f"{out_dir}: the runs table has no run_id column")
     if "error" in frame:
         frame["error"] = frame["error"].fillna("").astype(str)
     return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
@@ -943,17 +948,24 @@ def iter_steps(
     large sweeps can be summarised in bounded memory."""
     out_dir = Path(out_dir)
     wanted = None if columns is None else list(columns)
-    if (out_dir / STEPS_FILE).exists():
-        yield from pd.read_csv(out_dir / STEPS_FILE, usecols=wanted, chunksize=chunk_rows)
-    elif (out_dir / STEPS_PARQUET).exists():
-        import pyarrow.parquet as pq
+    try:
+        if (out_dir / STEPS_FILE).exists():
+            yield from pd.read_csv(out_dir / STEPS_FILE, usecols=wanted, chunksize=chunk_rows)
+        elif (out_dir / STEPS_PARQUET).exists():
+            import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(out_dir / STEPS_PARQUET).iter_batches(
-            batch_size=chunk_rows, columns=wanted
-        ):
-            yield batch.to_pandas()
-    else:
-        raise SweepError(f"{out_dir}: no sweep results here ({STEPS_FILE} not found)")
+            for batch in pq.ParquetFile(out_dir / STEPS_PARQUET).iter_batches(
+                batch_size=chunk_rows, columns=wanted
+            ):
+                yield batch.to_pandas()
+        else:
+            raise SweepError(f"{out_dir}: no sweep results here ({STEPS_FILE} not found)")
+    except _UNREADABLE as exc:
+        raise SweepError(f"{out_dir}: cannot read the steps table ({_one_line(exc)})") from None
+
+
+# Errors of pandas and pyarrow when a results file is damaged or not what it should be.
+_UNREADABLE = (ValueError, KeyError, UnicodeDecodeError, pd.errors.ParserError)
 
 
 def _recorded_from_parquet(out_dir: Path) -> tuple[set[int], dict[str, int]]:

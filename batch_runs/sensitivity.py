@@ -42,6 +42,9 @@ def uncertain_parameters(
     """The numeric parameters marked ``uncertain`` in the schema (never the policy),
     restricted to ``only`` if given, without ``exclude`` (e.g. those fixed by --set)."""
     if only:
+        repeated = sorted({n for n in only if list(only).count(n) > 1})
+        if repeated:
+            raise SpecError(f"parameter '{repeated[0]}' is named twice in --params")
         chosen = [get_parameter(n) for n in only]
         for p in chosen:
             if p.kind not in (int, float) or p.name == "western_policy":
@@ -52,9 +55,11 @@ def uncertain_parameters(
             for p in SCHEMA.values()
             if p.uncertain and p.kind in (int, float) and p.name != "western_policy"
         ]
+    fixed = [p.name for p in chosen if p.name in set(exclude)]
     chosen = [p for p in chosen if p.name not in set(exclude)]
     if len(chosen) < 2:
-        raise SpecError("a sensitivity analysis needs at least two parameters to vary")
+        note = f" ({', '.join(fixed)} fixed by --set)" if fixed else ""
+        raise SpecError(f"a sensitivity analysis needs at least two parameters to vary{note}")
     return chosen
 
 

@@ -16,21 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from batch_runs.claims import CRITICS, EXPERIMENTS, full_audit, get_experiments, write_outputs
-from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
+from cli.common import (
+    add_scenario_flags,
+    at_least_two,
+    non_negative_int,
+    parse_overrides,
+    positive_int,
+)
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS
 from model.model import resolve_scenario
 
 DEFAULT_OUT = "results/claims"
 DEFAULT_REPLICATES = 40
-
-
-def at_least_two(text: str) -> int:
-    """argparse type: a whole number >= 2 (a confidence interval needs two pairs)."""
-    value = positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 2 (an interval needs two pairs)")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "claims",
         help="audit the op-ed's claims C1-C9 as paired effects (and with K1-K3 on)",
         description="For each claim of the op-ed, a paired experiment on common random "
-        "numbers that isolates the claim's cause; reports the effect, its 95%% interval "
+        "numbers that isolates the claim's cause; reports the effect, its 95% interval "
         "and a verdict, then repeats the audit with each critics' mechanism switched on. "
         f"Experiments: {ids}.",
     )

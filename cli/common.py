@@ -52,6 +52,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def at_least_two(text: str) -> int:
+    """argparse type: a whole number >= 2 (a confidence interval needs two pairs)."""
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 2 (an interval needs two pairs)")
+    return value
+
+
 @contextmanager
 def progress_bar(total: int, description: str, unit: str = "month"):
     """A tqdm bar on a terminal; a no-op updater when stderr is not a terminal."""

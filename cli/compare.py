@@ -11,7 +11,13 @@ from typing import Any
 
 from batch_runs.figures import comparison_figure, write_html
 from batch_runs.paired import paired_differences, paired_runs
-from cli.common import non_negative_int, positive_int, progress_bar
+from cli.common import (
+    add_scenario_flags,
+    non_negative_int,
+    parse_overrides,
+    positive_int,
+    progress_bar,
+)
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS, load_scenario
 from model.export import write_csv_atomic
@@ -30,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="paired runs of A and B on common random numbers: differences with 95%% CI",
         description="Run R replicate pairs of A and B (replicate j of both with the same "
         "seed), and write the mean difference A - B of every outcome over time "
-        "(DIR/differences.csv), at the horizon (DIR/horizon.csv), with 95%% confidence "
+        "(DIR/differences.csv), at the horizon (DIR/horizon.csv), with 95% confidence "
         "intervals, and a self-contained Plotly figure (DIR/compare.html).",
     )
     parser.add_argument(
@@ -54,9 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_MONTHS,
         help=f"months to simulate (default {DEFAULT_MONTHS})",
     )
-    parser.add_argument(
-        "--scenario", default=None, metavar="NAME|PATH", help="scenario (default baseline_2011)"
-    )
+    add_scenario_flags(parser)  # --set applies to both arms; --a / --b override it
     parser.add_argument("--seed", type=non_negative_int, default=0, help="master seed (default 0)")
     parser.add_argument(
         "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"
@@ -93,7 +97,11 @@ def check_out_dir(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, run the pairs, write differences.csv, horizon.csv and compare.html."""
-    a, b = parse_arm(args.a, "--a"), parse_arm(args.b, "--b")
+    shared = parse_overrides(args.overrides)
+    a = shared | parse_arm(args.a, "--a")
+    b = shared | parse_arm(args.b, "--b")
+    if a == b:
+        raise UsageError("--a and --b give the same parameters: there is nothing to compare")
     load_scenario(args.scenario)
     out = Path(args.out)
     check_out_dir(out)

@@ -15,7 +15,13 @@ from batch_runs.frontier import DEFAULT_OUTCOME, axes_of, frontier_spec, run_fro
 from batch_runs.outcomes import Statistic
 from batch_runs.spec import load_spec
 from cli.claims import check_out_dir
-from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
+from cli.common import (
+    add_scenario_flags,
+    at_least_two,
+    non_negative_int,
+    parse_overrides,
+    positive_int,
+)
 from cli.errors import UsageError
 from cli.sensitivity import SweepProgressBar, add_outcome_flags, range_pair
 from model import DEFAULT_MONTHS
@@ -57,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--grid", type=positive_int, default=7, help="levels per axis (default 7)")
     parser.add_argument(
-        "--replicates", type=positive_int, default=10, help="paired seeds per cell (default 10)"
+        "--replicates", type=at_least_two, default=10, help="paired seeds per cell (default 10)"
     )
     add_outcome_flags(parser, DEFAULT_OUTCOME)
     add_scenario_flags(parser)
@@ -96,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not (args.x and args.y):
             raise UsageError("--x and --y are required (or --spec FILE)")
+        fixed = parse_overrides(args.overrides)
+        for axis in (args.x, args.y):
+            if axis in fixed:
+                raise UsageError(f"'{axis}' is both an axis and fixed by --set; choose one")
         spec = frontier_spec(
             args.x,
             args.y,
@@ -104,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             steps=args.steps,
             seed=args.seed,
             scenario=args.scenario,
-            parameters=parse_overrides(args.overrides),
+            parameters=fixed,
             x_range=args.x_range,
             y_range=args.y_range,
         )

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "plot",
         help="HTML report of a finished sweep (trajectories and final outcomes)",
         description="Write a self-contained HTML report of the sweep in DIR: outcome "
-        "trajectories by each varied parameter (mean and 95%% band) and final outcomes "
+        "trajectories by each varied parameter (mean and 95% band) and final outcomes "
         "against each varied parameter.",
     )
     parser.add_argument("dir", metavar="DIR", help="folder of a sweep (iran-sim sweep --out)")

@@ -14,7 +14,13 @@ from typing import Any
 
 from batch_runs.outcomes import Statistic, directed_outcomes, get_outcome
 from batch_runs.sensitivity import DEFAULT_OUTCOME, DEFAULT_SAMPLES, METHODS, run_sensitivity
-from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
+from cli.common import (
+    add_scenario_flags,
+    at_least_two,
+    non_negative_int,
+    parse_overrides,
+    positive_int,
+)
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS
 from model.scenarios import load_scenario
@@ -100,7 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="vary only these parameters (default: every uncertain numeric parameter)",
     )
     parser.add_argument(
-        "--replicates", type=positive_int, default=4, help="paired seeds per sample (default 4)"
+        "--replicates", type=at_least_two, default=4, help="paired seeds per sample (default 4)"
     )
     add_scenario_flags(parser)
     parser.add_argument(

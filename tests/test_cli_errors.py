@@ -1,0 +1,154 @@
+"""User errors found in review: each ends with one line and exit status 2, nothing written."""
+
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+NO_CHINA = """base = "baseline_2011"
+[[foreign_governments]]
+name = "us"
+western = true
+un_veto = true
+sanctions_support = 0.9
+base_support = 0.7
+[[foreign_governments]]
+name = "india"
+sanctions_support = 0.3
+base_support = 0.3
+"""
+
+
+def one_line_error(capsys, argv: list[str]) -> str:
+    status = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1, err
+    return err[0]
+
+
+def test_claims_on_a_scenario_without_china(tmp_path: Path, capsys):
+    scenario = tmp_path / "no_china.toml"
+    scenario.write_text(NO_CHINA)
+    out = tmp_path / "o"
+    line = one_line_error(
+        capsys,
+        [
+            "claims",
+            "--scenario",
+            str(scenario),
+            "--set",
+            "n_citizens=200",
+            "--replicates",
+            "2",
+            "--steps",
+            "4",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
+    assert "no foreign government 'china'" in line and "--claims" in line
+    assert not out.exists()
+
+
+def test_sensitivity_rejects_a_parameter_named_twice(tmp_path: Path, capsys):
+    out = tmp_path / "o"
+    line = one_line_error(
+        capsys,
+        [
+            "sensitivity",
+            "--params",
+            "oil_volatility,oil_volatility",
+            "--samples",
+            "2",
+            "--replicates",
+            "2",
+            "--steps",
+            "4",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
+    assert "'oil_volatility' is named twice" in line
+    assert not out.exists()
+
+
+def test_sensitivity_names_the_parameters_fixed_by_set(tmp_path: Path, capsys):
+    line = one_line_error(
+        capsys,
+        [
+            "sensitivity",
+            "--params",
+            "oil_volatility,mismanagement",
+            "--set",
+            "mismanagement=0.2",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert "mismanagement fixed by --set" in line
+
+
+def test_plot_of_a_damaged_sweep(tmp_path: Path, capsys):
+    sweep = tmp_path / "s"
+    assert (
+        main(
+            [
+                "sweep",
+                "--vary",
+                "western_policy=engage,refuse",
+                "--vary",
+                "n_citizens=200",
+                "--steps",
+                "3",
+                "--workers",
+                "1",
+                "--out",
+                str(sweep),
+            ]
+        )
+        == 0
+    )
+    steps = sweep / "steps.csv"
+    steps.write_text(steps.read_text()[:300])
+    capsys.readouterr()
+    line = one_line_error(capsys, ["plot", str(sweep)])
+    assert "cannot read the steps table" in line
+    assert not (sweep / "report.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("n_citizens=300", "n_citizens=300"), ("western_policy=engage", "western_policy=engage")],
+)
+def test_compare_refuses_identical_arms(tmp_path: Path, capsys, a, b):
+    out = tmp_path / "o"
+    line = one_line_error(capsys, ["compare", "--a", a, "--b", b, "--out", str(out)])
+    assert "nothing to compare" in line
+    assert not out.exists()
+
+
+def test_compare_set_applies_to_both_arms(tmp_path: Path):
+    out = tmp_path / "o"
+    status = main(
+        [
+            "compare",
+            "--set",
+            "n_citizens=200",
+            "--replicates",
+            "2",
+            "--horizon",
+            "3",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    assert (out / "horizon.csv").is_file()
