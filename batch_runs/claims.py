@@ -523,7 +523,9 @@ def get_experiments(ids: Sequence[str] | None = None) -> list[Experiment]:
     known = {e.id for e in EXPERIMENTS} | {e.claim for e in EXPERIMENTS}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise ValueError(f"unknown claim {unknown[0]!r}; expected one of C1..C9 or an id")
+        hint = " (K1-K3 always run with the audit; --no-critics skips them)"
+        hint = hint if unknown[0].upper().startswith("K") else ""
+        raise ValueError(f"unknown claim {unknown[0]!r}; expected one of C1..C9 or an id{hint}")
     return chosen
 
 

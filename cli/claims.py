@@ -152,7 +152,11 @@ def run(args: argparse.Namespace) -> int:
     """Validate everything, run the audit, print the table, write the files."""
     overrides = parse_overrides(args.overrides)
     resolve_scenario(args.scenario).with_overrides(**overrides)  # fail fast
-    claims = [c.strip() for c in args.claims.split(",") if c.strip()] if args.claims else None
+    claims = None
+    if args.claims is not None:
+        claims = [c.strip() for c in args.claims.split(",") if c.strip()]
+        if not claims:
+            raise UsageError("--claims: empty; expected ids such as C1,C7b")
     try:
         get_experiments(claims)
     except ValueError as exc:

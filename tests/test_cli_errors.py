@@ -152,3 +152,29 @@ def test_compare_set_applies_to_both_arms(tmp_path: Path):
     )
     assert status == 0
     assert (out / "horizon.csv").is_file()
+
+
+@pytest.mark.parametrize(("value", "fragment"), [("", "empty"), ("K1", "--no-critics")])
+def test_claims_selection_errors(tmp_path: Path, capsys, value, fragment):
+    out = tmp_path / "o"
+    line = one_line_error(capsys, ["claims", "--claims", value, "--out", str(out)])
+    assert fragment in line
+    assert not out.exists()
+
+
+def test_frontier_axis_fixed_by_set(tmp_path: Path, capsys):
+    line = one_line_error(
+        capsys,
+        [
+            "frontier",
+            "--x",
+            "n_citizens",
+            "--y",
+            "oil_volatility",
+            "--set",
+            "n_citizens=300",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert "both an axis and fixed" in line
