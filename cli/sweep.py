@@ -12,9 +12,10 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from batch_runs.runner import BACKENDS, SweepProgress, run_sweep
+from batch_runs.runner import BACKENDS, MANIFEST_FILE, SweepProgress, run_sweep
 from batch_runs.spec import FORMATS, SAMPLES, SweepSpec, load_spec, parse_vary
 from cli.common import non_negative_int, positive_int
 from cli.errors import UsageError
@@ -165,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--scheduler needs --backend dask")
     spec = build_spec(args)
     workers = args.workers or os.cpu_count() or 1
+    if args.resume and not (Path(args.out) / MANIFEST_FILE).exists():
+        print(f"sweep: nothing to resume in {args.out}; starting a new sweep", file=sys.stderr)
     reporter = _Reporter(spec.n_runs)
     try:
         summary = run_sweep(
