@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table, summarise_pairs
+from batch_runs.figures import write_html
 from batch_runs.outcomes import Outcome, Statistic, get_outcome
 from batch_runs.runner import SweepSummary, run_sweep
 from batch_runs.spec import SpecError, SweepSpec
 from model import DEFAULT_MONTHS
-from model.export import write_atomic, write_csv_atomic
+from model.export import write_csv_atomic
 from model.parameters import SCHEMA, get_parameter
 from model.scenarios import load_scenario
 
@@ -154,8 +155,9 @@ def run_frontier(
     files = {"csv": out / "frontier.csv", "html": out / "frontier.html"}
     write_csv_atomic(table, files["csv"])
     figure = frontier_figure(table, x, y, chosen, stat.describe(spec.steps))
-    html = figure.to_html(include_plotlyjs=True, full_html=True)
-    write_atomic(files["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    write_html(
+        files["html"], f"Frontier of the engagement advantage: {chosen.name}, {x} x {y}", [figure]
+    )
     return FrontierResult(table, x, y, chosen, stat, summary, files)
 
 

@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table
+from batch_runs.figures import write_html
 from batch_runs.outcomes import Outcome, Statistic, get_outcome
 from batch_runs.runner import SweepSummary, run_sweep
 from batch_runs.spec import SpecError, SweepSpec
 from model import DEFAULT_MONTHS
-from model.export import write_atomic, write_csv_atomic
+from model.export import write_csv_atomic
 from model.parameters import SCHEMA, Parameter, get_parameter
 from model.scenarios import load_scenario
 
@@ -281,8 +282,7 @@ def run_sensitivity(
     write_csv_atomic(ranking, files["csv"])
     write_csv_atomic(sample_table, files["samples"])
     figure = ranking_figure(ranking, method, chosen, stat.describe(steps))
-    html = figure.to_html(include_plotlyjs=True, full_html=True)
-    write_atomic(files["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    write_html(files["html"], f"Sensitivity of the engagement advantage: {chosen.name}", [figure])
     return SensitivityResult(ranking, sample_table, method, chosen, stat, summary, files)
 
 

@@ -18,6 +18,7 @@ name = "india"
 sanctions_support = 0.3
 base_support = 0.3
 """
+SMALL = ["--replicates", "2", "--steps", "4", "--workers", "1"]
 
 
 def one_line_error(capsys, argv: list[str]) -> str:
@@ -32,88 +33,31 @@ def test_claims_on_a_scenario_without_china(tmp_path: Path, capsys):
     scenario = tmp_path / "no_china.toml"
     scenario.write_text(NO_CHINA)
     out = tmp_path / "o"
-    line = one_line_error(
-        capsys,
-        [
-            "claims",
-            "--scenario",
-            str(scenario),
-            "--set",
-            "n_citizens=200",
-            "--replicates",
-            "2",
-            "--steps",
-            "4",
-            "--workers",
-            "1",
-            "--out",
-            str(out),
-        ],
-    )
+    argv = ["claims", "--scenario", str(scenario), "--set", "n_citizens=200", *SMALL]
+    line = one_line_error(capsys, [*argv, "--out", str(out)])
     assert "no foreign government 'china'" in line and "--claims" in line
     assert not out.exists()
 
 
 def test_sensitivity_rejects_a_parameter_named_twice(tmp_path: Path, capsys):
     out = tmp_path / "o"
-    line = one_line_error(
-        capsys,
-        [
-            "sensitivity",
-            "--params",
-            "oil_volatility,oil_volatility",
-            "--samples",
-            "2",
-            "--replicates",
-            "2",
-            "--steps",
-            "4",
-            "--workers",
-            "1",
-            "--out",
-            str(out),
-        ],
-    )
+    argv = ["sensitivity", "--params", "oil_volatility,oil_volatility", "--samples", "2", *SMALL]
+    line = one_line_error(capsys, [*argv, "--out", str(out)])
     assert "'oil_volatility' is named twice" in line
     assert not out.exists()
 
 
 def test_sensitivity_names_the_parameters_fixed_by_set(tmp_path: Path, capsys):
-    line = one_line_error(
-        capsys,
-        [
-            "sensitivity",
-            "--params",
-            "oil_volatility,mismanagement",
-            "--set",
-            "mismanagement=0.2",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    argv = ["sensitivity", "--params", "oil_volatility,mismanagement"]
+    argv += ["--set", "mismanagement=0.2", "--out", str(tmp_path / "o")]
+    line = one_line_error(capsys, argv)
     assert "mismanagement fixed by --set" in line
 
 
 def test_plot_of_a_damaged_sweep(tmp_path: Path, capsys):
     sweep = tmp_path / "s"
-    assert (
-        main(
-            [
-                "sweep",
-                "--vary",
-                "western_policy=engage,refuse",
-                "--vary",
-                "n_citizens=200",
-                "--steps",
-                "3",
-                "--workers",
-                "1",
-                "--out",
-                str(sweep),
-            ]
-        )
-        == 0
-    )
+    argv = ["sweep", "--vary", "western_policy=engage,refuse", "--vary", "n_citizens=200"]
+    assert main([*argv, "--steps", "3", "--workers", "1", "--out", str(sweep)]) == 0
     steps = sweep / "steps.csv"
     steps.write_text(steps.read_text()[:300])
     capsys.readouterr()
@@ -135,22 +79,8 @@ def test_compare_refuses_identical_arms(tmp_path: Path, capsys, a, b):
 
 def test_compare_set_applies_to_both_arms(tmp_path: Path):
     out = tmp_path / "o"
-    status = main(
-        [
-            "compare",
-            "--set",
-            "n_citizens=200",
-            "--replicates",
-            "2",
-            "--horizon",
-            "3",
-            "--workers",
-            "1",
-            "--out",
-            str(out),
-        ]
-    )
-    assert status == 0
+    argv = ["compare", "--set", "n_citizens=200", "--replicates", "2", "--horizon", "3"]
+    assert main([*argv, "--workers", "1", "--out", str(out)]) == 0
     assert (out / "horizon.csv").is_file()
 
 
@@ -163,18 +93,6 @@ def test_claims_selection_errors(tmp_path: Path, capsys, value, fragment):
 
 
 def test_frontier_axis_fixed_by_set(tmp_path: Path, capsys):
-    line = one_line_error(
-        capsys,
-        [
-            "frontier",
-            "--x",
-            "n_citizens",
-            "--y",
-            "oil_volatility",
-            "--set",
-            "n_citizens=300",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    argv = ["frontier", "--x", "n_citizens", "--y", "oil_volatility", "--set", "n_citizens=300"]
+    line = one_line_error(capsys, [*argv, "--out", str(tmp_path / "o")])
     assert "both an axis and fixed" in line

@@ -15,6 +15,13 @@ from model import IranModel, load_scenario
 SEEDS = range(6)
 N = 400
 NO_SPONTANEOUS_OFFERS = {"offer_base_rate": 0.0, "offer_weakness_sensitivity": 0.0}
+# Once the West engages, talks neither end in a deal nor break down during the test.
+ENDLESS_TALKS = {
+    "western_policy": "engage",
+    "talks_deal_rate": 0.0,
+    "talks_breakdown_rate": 0.0,
+    "talks_max_months": 60,
+}
 
 
 def runs(scenario=None, steps=36, **overrides):
@@ -160,10 +167,7 @@ def test_c7_talks_shift_blame_to_the_government_and_pressure_the_leader():
     # Talks that neither end nor fail, against no offer at all.
     common = dict(
         steps=24,
-        western_policy="engage",
-        talks_deal_rate=0.0,
-        talks_breakdown_rate=0.0,
-        talks_max_months=60,
+        **ENDLESS_TALKS,
         **NO_SPONTANEOUS_OFFERS,
     )
     talks = runs(**common)
@@ -187,10 +191,7 @@ def test_c8_engagement_deepens_division_which_slows_the_programme():
     # Sanctions drag is off, so that only division differs in the nuclear rule.
     common = dict(
         steps=36,
-        western_policy="engage",
-        talks_deal_rate=0.0,
-        talks_breakdown_rate=0.0,
-        talks_max_months=60,
+        **ENDLESS_TALKS,
         sanctions_drag=0.0,
         **NO_SPONTANEOUS_OFFERS,
     )
@@ -217,10 +218,7 @@ def test_c8_engagement_deepens_division_which_slows_the_programme():
 def test_critics_mechanisms_move_the_result_their_way(parameter, value, column, direction):
     common = dict(
         steps=24,
-        western_policy="engage",
-        talks_deal_rate=0.0,
-        talks_breakdown_rate=0.0,
-        talks_max_months=60,
+        **ENDLESS_TALKS,
     )
     on = runs(**{parameter: value}, **common)
     off = runs(**{parameter: 0.0}, **common)
