@@ -13,7 +13,8 @@ class Faction(mesa.Agent):
     State: ``power`` (share of power; the shares of all factions sum to 1),
     ``legitimacy`` (popular approval in [0, 1], from the citizens), ``stance`` (on
     compromise with the West, fixed), ``prestige`` (diplomatic standing added to
-    approval: rebuffs lower it, successes raise it, it fades) and ``holds_presidency``.
+    approval: rebuffs lower it, successes raise it, it fades), ``economic_appeal`` (how
+    credible voters find its promise of economic relief, fixed) and ``holds_presidency``.
     The power rule, which acts on all factions at once because shares are
     renormalised, lives in ``model/factional_balance.py`` (C6).
     """
@@ -25,6 +26,7 @@ class Faction(mesa.Agent):
         self.power = spec.power
         self.stance = spec.stance
         self.prestige = spec.prestige
+        self.economic_appeal = spec.economic_appeal
         self.holds_presidency = spec.president
         self.legitimacy = 0.5
 

@@ -8,6 +8,10 @@ import mesa
 
 from model.scenarios import GovernmentSpec
 
+# Spread of a government's noisy reading of a draft resolution (logistic scale, in
+# units of sanctions support): votes are not fully predictable from support alone.
+VOTE_NOISE = 0.05
+
 
 class ForeignGovernment(mesa.Agent):
     """A foreign government (the US, the EU, China, Russia, ...).
@@ -70,10 +74,22 @@ class ForeignGovernment(mesa.Agent):
         target = self.support_target(energy_stress, nuclear_progress, talks_active)
         self.sanctions_support += p.support_adjustment * (target - self.sanctions_support)
 
-    def yes_probability(self) -> float:
-        """Chance of voting for a new UN resolution: steep around the veto threshold."""
-        threshold = self.model.params.un_veto_threshold
-        return 1.0 / (1.0 + math.exp(-(self.sanctions_support - threshold) / 0.05))
+    def acceptable_share(self, u: float) -> float:
+        """Share of a draft UN resolution's sanctions it will vote for (C3), in [0, 1].
+
+        Western governments table the drafts and accept them whole. Another veto power
+        reads the draft with noise (a logistic draw from the uniform ``u``): at or above
+        the veto threshold it accepts the whole draft; below it, it waters the draft
+        down in proportion to the gap, and at ``un_dilution_room`` or more below it
+        accepts nothing and vetoes (as China and Russia amended resolutions 1737 to
+        1803 before voting for them).
+        """
+        if self.western:
+            return 1.0
+        p = self.model.params
+        u = min(1.0 - 1e-12, max(1e-12, u))
+        reading = self.sanctions_support + VOTE_NOISE * math.log(u / (1.0 - u))
+        return min(1.0, max(0.0, 1.0 + (reading - p.un_veto_threshold) / p.un_dilution_room))
 
     def leakage(self) -> float:
         """Sanctions leakage through its trade: ties weighted by opposition (C4)."""

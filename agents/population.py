@@ -12,6 +12,9 @@ import numpy as np
 
 from model.network import row_normalised, small_world_adjacency
 
+# A faction at or above this stance leans to compromise with the West (the midpoint).
+COMPROMISE_STANCE = 0.5
+
 
 class Population(mesa.Agent):
     """The Iranian population as ``n`` heterogeneous citizens on a social network.
@@ -20,9 +23,10 @@ class Population(mesa.Agent):
     pro-Western, fixed), ``risk_aversion`` (fixed), ``exposure`` (how hard the economy
     hits them, fixed), ``hardship``, ``blame_west`` (share of hardship blamed on the
     West), ``resentment`` (of the government's economic management), ``resolve`` (to
-    endure hardship), ``approval`` (n x factions), ``preferred`` (faction index) and
-    ``active`` (Epstein's protest state). ``taste`` (n x factions) is a fixed personal
-    liking for each faction that makes preferences heterogeneous.
+    endure hardship), ``political_grievance`` (from a disputed election; it fades),
+    ``approval`` (n x factions), ``preferred`` (faction index) and ``active`` (Epstein's
+    protest state). ``taste`` (n x factions) is a fixed personal liking for each faction
+    that makes preferences heterogeneous.
     """
 
     def __init__(
@@ -46,10 +50,18 @@ class Population(mesa.Agent):
         self.hardship = np.zeros(n)
         self.blame_west = self._own_blame(p.narrative_initial)
         self.resentment = np.zeros(n)
+        self.political_grievance = np.zeros(n)
         self.resolve = self._resolve_target()
         self.approval = np.zeros((n, n_factions))
         self.preferred = np.zeros(n, dtype=np.int64)
         self.active = np.zeros(n, dtype=bool)
+
+    def settle(self, economic_health: float) -> None:
+        """Start at rest: hardship from the economy and resentment at its equilibrium
+        (the hardship not blamed on the West), so that month 1 holds no drift that no
+        event caused (ODD 5.1)."""
+        self.feel_economy(economic_health)
+        self.resentment = self.hardship * (1.0 - self.blame_west)
 
     # --- the monthly rules, called in this order by the model ------------------------
 
@@ -105,21 +117,50 @@ class Population(mesa.Agent):
     def decide_protest(self, power: np.ndarray, repression: float) -> None:
         """Epstein's civil-violence rule with regime legitimacy as each citizen sees it.
 
-        Grievance = felt hardship x (1 - regime approval), where felt hardship is
-        lessened by resolve (C5) and regime approval is the power-weighted approval of
-        the factions. Net risk = risk aversion x arrest probability, which falls with
-        the share of active neighbours. Active when grievance - net risk > threshold.
+        Grievance = felt hardship x (1 - regime approval) + political grievance (capped
+        at 1), where felt hardship is lessened by resolve (C5) and regime approval is the
+        power-weighted approval of the factions. Net risk = risk aversion x arrest
+        probability, which falls with the share of active neighbours. Active when
+        grievance - net risk > threshold. Political grievance then fades.
         """
         p = self.model.params
         felt = self.hardship * (1.0 - p.resolve_tolerance * self.resolve)
-        grievance = felt * (1.0 - self.approval @ power)
+        grievance = np.minimum(1.0, felt * (1.0 - self.approval @ power) + self.political_grievance)
         active_neighbours = self.neighbour_mean @ self.active
         arrest = 1.0 - np.exp(-p.arrest_constant * repression * (1.0 - active_neighbours))
         self.active = grievance - self.risk_aversion * arrest > p.protest_threshold
+        self.political_grievance *= 1.0 - p.political_grievance_memory
 
-    def vote(self, allowed: np.ndarray) -> np.ndarray:
-        """Votes per faction among the allowed candidates; protesters boycott."""
-        utility = np.where(allowed[None, :], self.approval + self.taste, -np.inf)
+    def shock_election(self, grievance: float, protest_share: float) -> None:
+        """A disputed election: political grievance rises by ``grievance`` times each
+        citizen's liberal ideology (those furthest from the regime feel cheated most),
+        and the ``protest_share`` most aggrieved take to the streets. Whether they stay
+        there is Epstein's rule from then on (C5)."""
+        self.political_grievance = np.minimum(
+            1.0, self.political_grievance + grievance * self.ideology
+        )
+        k = int(round(protest_share * self.n))
+        if k > 0:
+            most = np.argpartition(-self.political_grievance, k - 1)[:k]
+            self.active[most] = True
+
+    def vote(
+        self, allowed: np.ndarray, economic_appeal: np.ndarray, incumbency: np.ndarray
+    ) -> np.ndarray:
+        """Votes per faction among the allowed candidates; protesters boycott.
+
+        A citizen votes for the allowed candidate with the highest approval plus taste,
+        plus the promise of economic relief (the faction's ``economic_appeal``) weighted
+        by his own hardship, plus any ``incumbency`` advantage (C6, ODD 7.7.7).
+        """
+        relief = self.model.params.relief_vote_weight * self.hardship
+        utility = (
+            self.approval
+            + self.taste
+            + relief[:, None] * economic_appeal[None, :]
+            + incumbency[None, :]
+        )
+        utility = np.where(allowed[None, :], utility, -np.inf)
         choice = np.argmax(utility, axis=1)[~self.active]
         return np.bincount(choice, minlength=allowed.size)
 
@@ -132,6 +173,10 @@ class Population(mesa.Agent):
     def _resolve_target(self) -> np.ndarray:
         weight = self.model.params.resolve_blame_weight
         return weight * self.blame_west + (1.0 - weight) * 0.5 * (1.0 - self.ideology)
+
+    def compromise_preference(self, stance: np.ndarray) -> float:
+        """Share of citizens whose preferred faction leans to compromise (stance >= 0.5)."""
+        return float((stance[self.preferred] >= COMPROMISE_STANCE).mean())
 
     def regime_legitimacy(self, power: np.ndarray) -> float:
         """Mean over citizens of their power-weighted approval of the factions."""

@@ -26,8 +26,9 @@ class President(mesa.Agent):
     """The Iranian president, leader of the faction that holds the presidency.
 
     State: ``faction`` (the holder, changed by elections), ``standing`` (0–1: his
-    faction's legitimacy, power and prestige) and ``cooldown`` (months before he can
-    offer again after a refusal or failed talks). Presidents reach out to the West to
+    faction's legitimacy, power and prestige), ``cooldown`` (months before he can
+    offer again after a refusal or failed talks) and ``terms`` (consecutive terms the
+    person in office has begun, for the term limit). Presidents reach out to the West to
     improve their domestic standing when it is weak (C1).
     """
 
@@ -36,6 +37,7 @@ class President(mesa.Agent):
         self.faction = faction
         self.standing = 0.5
         self.cooldown = 0
+        self.terms = model.params.president_terms_served_initial
 
     def assess_standing(self, n_factions: int) -> None:
         """Standing: half legitimacy, half power relative to an even split, plus prestige."""
@@ -68,9 +70,27 @@ class President(mesa.Agent):
         concession = u_concession < self.concession_probability(leader_pressure)
         return Offer(month=self.model.steps, concession=concession)
 
-    def take_office(self, faction: Faction) -> None:
-        """The presidency passes to ``faction`` after an election."""
+    def accepts_invitation(self, u: float) -> bool:
+        """Whether he joins talks the West opens, with one uniform draw (C1).
+
+        Even a hardline president joins with the probability ``talks_acceptance_base``
+        (talks ward off sanctions and buy time); the chance rises linearly to 1 with his
+        faction's stance on compromise.
+        """
+        base = self.model.params.talks_acceptance_base
+        return u < base + (1.0 - base) * self.faction.stance
+
+    @property
+    def may_stand_again(self) -> bool:
+        """Whether the term limit lets the person in office stand for another term."""
+        limit = self.model.params.presidential_term_limit
+        return limit == 0 or self.terms < limit
+
+    def take_office(self, faction: Faction, reelected: bool) -> None:
+        """The presidency passes to ``faction`` after an election; ``reelected`` says
+        whether the person in office won another term (else a new president begins)."""
         self.faction.holds_presidency = False
         faction.holds_presidency = True
         self.faction = faction
         self.cooldown = 0
+        self.terms = self.terms + 1 if reelected else 1

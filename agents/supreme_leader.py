@@ -9,19 +9,24 @@ import mesa
 
 from agents.faction import Faction
 
+# Street protest weighs twice as much as resentment in the pressure the Leader feels.
+PROTEST_PRESSURE = 2.0
+
 
 class SupremeLeader(mesa.Agent):
     """The Supreme Leader (Khamenei in 2011), the regime's real power (C2).
 
-    State: ``distrust`` of the West (0–1), ``pressure`` (perceived domestic pressure for
-    sanctions relief, 0–1, from economic resentment and protest: C7) and ``favoured``
-    (the faction he backs: the strongest faction close to his own stance). His stance on
-    compromise is ``1 - distrust``.
+    State: ``distrust`` of the West (0–1), which events move and which returns to its
+    level at step 0 (``prior_distrust``) as their effect fades; ``pressure`` (perceived
+    domestic pressure for sanctions relief, 0–1, from economic resentment and protest:
+    C7) and ``favoured`` (the faction he backs: the strongest faction close to his own
+    stance). His stance on compromise is ``1 - distrust``.
     """
 
     def __init__(self, model: mesa.Model, distrust: float) -> None:
         super().__init__(model)
         self.distrust = distrust
+        self.prior_distrust = distrust
         self.pressure = 0.0
         self.favoured: Faction | None = None
 
@@ -30,10 +35,25 @@ class SupremeLeader(mesa.Agent):
         """How much compromise with the West the Leader would accept (0–1)."""
         return 1.0 - self.distrust
 
+    @staticmethod
+    def pressure_target(resentment: float, protest_share: float) -> float:
+        """The pressure the public mood implies: resentment plus street protest, which
+        counts double because it threatens the regime directly (C7)."""
+        return min(1.0, resentment + PROTEST_PRESSURE * protest_share)
+
     def perceive_pressure(self, resentment: float, protest_share: float, rate: float) -> None:
         """Follow the public mood: resentment of the economy and street protest (C7)."""
-        target = min(1.0, resentment + 2.0 * protest_share)
-        self.pressure += rate * (target - self.pressure)
+        self.pressure += rate * (self.pressure_target(resentment, protest_share) - self.pressure)
+
+    def reconsider_distrust(self, promise_kept: bool) -> None:
+        """Monthly: the effect of past events fades back towards his prior distrust, and
+        while a ratified deal holds and the West keeps its side (no new sanctions) his
+        distrust falls (C2: trust can be earned, as it can be lost)."""
+        p = self.model.params
+        change = p.distrust_memory * (self.prior_distrust - self.distrust)
+        if promise_kept:
+            change -= p.distrust_kept_promise_decrease
+        self.change_distrust(change)
 
     def choose_favourite(self, factions: Sequence[Faction]) -> None:
         """Back the faction whose power and closeness to his stance are greatest (C2)."""

@@ -1,13 +1,19 @@
 """The simulation engine: ``from model import IranModel, load_scenario, list_scenarios``.
 
-``IranModel`` and ``DEFAULT_MONTHS`` are imported lazily, so that ``agents`` (which use
-the model's scenario types and network) can be imported first without a cycle.
+``IranModel`` is imported lazily, so that ``agents`` (which use the model's scenario
+types and network) can be imported first without a cycle.
 """
 
 from typing import Any
 
 from model.parameters import SCHEMA, Parameter, ParameterError, Parameters
-from model.scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
+from model.scenarios import (
+    DEFAULT_MONTHS,
+    Scenario,
+    ScenarioError,
+    list_scenarios,
+    load_scenario,
+)
 
 __all__ = [
     "DEFAULT_MONTHS",
@@ -24,7 +30,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("IranModel", "DEFAULT_MONTHS"):
+    if name == "IranModel":
         from model import model as _model
 
         return getattr(_model, name)

@@ -34,6 +34,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
         "Power-weighted approval of the factions, mean over citizens.",
         "index, 0–1",
     ),
+    (
+        "compromise_preference",
+        "Share of citizens whose preferred faction leans to compromise (stance >= 0.5).",
+        "share, 0–1",
+    ),
     ("hardship", "Citizens' mean economic hardship.", "index, 0–1"),
     (
         "economic_resentment",
@@ -43,6 +48,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("blame_west", "Citizens' mean share of hardship blamed on the West (C5).", "share, 0–1"),
     ("resolve", "Citizens' mean resolve to endure hardship (C5).", "index, 0–1"),
     ("protest_share", "Share of citizens actively protesting (Epstein's rule).", "share, 0–1"),
+    (
+        "political_grievance",
+        "Citizens' mean political grievance (from a disputed election; it fades).",
+        "index, 0–1",
+    ),
     (
         "narrative_credibility",
         "Credibility of the regime's anti-Western narrative (C5, C7).",
@@ -62,6 +72,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
         "index, 0–1",
     ),
     ("oil_price", "Oil price.", "USD per barrel, > 0"),
+    (
+        "oil_exports",
+        "Iran's crude oil exports: capacity less what oil-export sanctions bar (C4).",
+        "million barrels per day, >= 0",
+    ),
+    ("oil_revenue", "Oil revenue: exports x price.", "billion USD per month, >= 0"),
     ("economic_health", "Iran's economic health.", "index, 0–1"),
     (
         "nuclear_progress",
@@ -81,7 +97,16 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("deals_total", "Deals ratified by the Supreme Leader so far.", "count, never decreases"),
     ("vetoes_total", "Deals vetoed by the Supreme Leader so far.", "count, never decreases"),
     ("refusals_total", "Offers refused by the West so far.", "count, never decreases"),
-    ("un_resolutions_total", "New UN sanctions resolutions so far.", "count, never decreases"),
+    (
+        "un_resolutions_total",
+        "UN Security Council resolutions on Iran adopted so far (with or without sanctions).",
+        "count, never decreases",
+    ),
+    (
+        "runoffs_total",
+        "Presidential elections so far that went to a run-off.",
+        "count, never decreases",
+    ),
     ("leader_distrust", "Supreme Leader's distrust of the West (C2).", "index, 0–1"),
     (
         "leader_pressure",
@@ -106,11 +131,13 @@ def make_datacollector(model: IranModel) -> mesa.DataCollector:
         "president_faction": lambda m: m.president.faction.name,
         "president_standing": lambda m: m.president.standing,
         "regime_legitimacy": "regime_legitimacy",
+        "compromise_preference": "compromise_preference",
         "hardship": "hardship",
         "economic_resentment": "economic_resentment",
         "blame_west": "blame_west",
         "resolve": "resolve",
         "protest_share": "protest_share",
+        "political_grievance": "political_grievance",
         "narrative_credibility": "narrative_credibility",
     }
     for g in model.governments:
@@ -120,6 +147,8 @@ def make_datacollector(model: IranModel) -> mesa.DataCollector:
         "un_sanctions": "un_sanctions",
         "effective_sanctions": "effective_sanctions",
         "oil_price": "oil_price",
+        "oil_exports": "oil_exports",
+        "oil_revenue": "oil_revenue",
         "economic_health": "economic_health",
         "nuclear_progress": "nuclear_progress",
         "factional_division": "factional_division",
@@ -131,6 +160,7 @@ def make_datacollector(model: IranModel) -> mesa.DataCollector:
         "vetoes_total": lambda m: m.diplomacy.counters.vetoes,
         "refusals_total": lambda m: m.diplomacy.counters.refusals,
         "un_resolutions_total": lambda m: m.diplomacy.counters.un_resolutions,
+        "runoffs_total": lambda m: m.diplomacy.counters.runoffs,
         "leader_distrust": lambda m: m.leader.distrust,
         "leader_pressure": lambda m: m.leader.pressure,
     }

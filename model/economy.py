@@ -1,11 +1,14 @@
-"""The world economy as Iran feels it: oil price, effective sanctions, economic health.
+"""The world economy as Iran feels it: oil price, oil exports, sanctions, economic health.
 
 Model state (not agents): the oil price follows a mean-reverting log random walk with
-a volatility parameter; the energy-market stress index that worries China (C4) is a
-moving average of the oil price's absolute monthly moves; effective sanctions are
-Western and UN sanctions, less leakage through Chinese and Russian trade (C4), less
-any relief from a ratified deal; economic health moves towards a target set by
-potential, mismanagement (C7), sanctions and oil.
+a volatility parameter, or a scenario's path of absolute monthly prices where it gives
+one; the energy-market stress index that worries China (C4) is a moving average of the
+oil price's absolute monthly moves; oil exports move towards what oil-export sanctions,
+less leakage through Chinese and Russian purchases, allow; oil revenue (exports x price)
+pays the state's budget; effective sanctions are Western and UN sanctions, less leakage
+through Chinese and Russian trade (C4), less any relief from a ratified deal; economic
+health moves towards a target set by potential, mismanagement (C7), sanctions and oil
+revenue, and starts at that target (ODD 7.2, 7.4, 7.5).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from collections.abc import Iterable
 
 from agents.foreign_government import ForeignGovernment
 from model.parameters import Parameters
+from model.scenarios import OIL_PRICE_BOUNDS
 
 # An average absolute monthly log move of 10% counts as full energy-market stress.
 FULL_STRESS_MOVE = 0.1
 STRESS_MEMORY = 0.1
+# Days in an average month: turns barrels per day into barrels per month for revenue.
+DAYS_PER_MONTH = 365.25 / 12
 
 
 def initial_stress(params: Parameters) -> float:
@@ -27,20 +33,32 @@ def initial_stress(params: Parameters) -> float:
 
 
 def move_oil_price(
-    price: float, stress: float, z: float, params: Parameters, shock: float = 0.0
+    price: float,
+    stress: float,
+    z: float,
+    params: Parameters,
+    shock: float = 0.0,
+    path_price: float | None = None,
 ) -> tuple[float, float]:
     """One month of the oil price and of the energy-market stress index (C4).
 
-    ``z`` is a standard normal draw; ``shock`` a scheduled relative change (-0.5 halves
-    the price), which counts as a market move like any other. Returns (price, stress).
+    ``z`` is a standard normal draw (drawn every month, used or not, so that runs keep
+    their random numbers in step); ``path_price`` an absolute price from the scenario's
+    path, which replaces the random walk this month; ``shock`` a scheduled relative
+    change (-0.5 halves the price), applied to either. Every move, whatever its cause,
+    counts as market stress. Returns (price, stress).
     """
-    log_price = math.log(price)
-    pull = params.oil_mean_reversion * (math.log(params.oil_price_reference) - log_price)
-    new_log = log_price + pull + params.oil_volatility * z + math.log1p(shock)
-    new_log = min(math.log(1000.0), max(math.log(1.0), new_log))
-    move = abs(new_log - log_price)
+    low, high = OIL_PRICE_BOUNDS
+    if path_price is not None:
+        new_price = path_price * (1.0 + shock)
+    else:
+        log_price = math.log(price)
+        pull = params.oil_mean_reversion * (math.log(params.oil_price_reference) - log_price)
+        new_price = math.exp(log_price + pull + params.oil_volatility * z + math.log1p(shock))
+    new_price = min(high, max(low, new_price))
+    move = abs(math.log(new_price / price))
     stress = (1 - STRESS_MEMORY) * stress + STRESS_MEMORY * min(1.0, move / FULL_STRESS_MOVE)
-    return math.exp(new_log), stress
+    return new_price, stress
 
 
 def sanctions_leakage(governments: Iterable[ForeignGovernment], params: Parameters) -> float:
@@ -49,23 +67,57 @@ def sanctions_leakage(governments: Iterable[ForeignGovernment], params: Paramete
 
 
 def effective_sanctions(
-    western: float, un: float, leakage: float, deal_active: bool, params: Parameters
+    western: float, un: float, leakage: float, relief: float, params: Parameters
 ) -> float:
-    """Combined intensity of Western and UN sanctions, less leakage and deal relief."""
+    """Combined intensity of Western and UN sanctions, less leakage and deal ``relief``."""
     combined = 1.0 - (1.0 - western) * (1.0 - un)
-    relief = params.deal_sanctions_relief if deal_active else 0.0
     return min(1.0, max(0.0, combined * (1.0 - leakage) * (1.0 - relief)))
 
 
-def move_economy(
-    health: float, oil_price: float, sanctions: float, z: float, params: Parameters
+def oil_exports_target(
+    export_sanctions: float, leakage: float, relief: float, params: Parameters
 ) -> float:
-    """Economic health moves towards potential less mismanagement and sanctions (C7)."""
-    target = (
+    """Exports (million barrels a day) that oil-export sanctions allow (C4).
+
+    Sanctions bar a share of capacity; what leaks to Chinese and Russian buyers and what
+    a deal relieves is sold after all.
+    """
+    barred = export_sanctions * (1.0 - leakage) * (1.0 - relief)
+    return params.oil_export_capacity * (1.0 - min(1.0, max(0.0, barred)))
+
+
+def move_oil_exports(exports: float, target: float, params: Parameters) -> float:
+    """Exports adjust gradually: buyers, tankers and insurance take months to change."""
+    return exports + params.oil_export_adjustment * (target - exports)
+
+
+def oil_revenue(exports: float, price: float) -> float:
+    """Oil revenue in billion USD per month (exports in million bbl/day, price in USD)."""
+    return exports * price * DAYS_PER_MONTH / 1000.0
+
+
+def health_target(revenue: float, sanctions: float, params: Parameters) -> float:
+    """The economic health Iran settles at under this month's conditions (C7, C4).
+
+    Potential, less mismanagement and sanctions, plus or minus oil revenue against its
+    reference (export capacity at the reference price): oil pays the state's budget.
+    """
+    reference = oil_revenue(params.oil_export_capacity, params.oil_price_reference)
+    return (
         params.economic_potential
         - params.mismanagement
         - params.sanctions_economic_impact * sanctions
-        + params.oil_economic_sensitivity * math.log(oil_price / params.oil_price_reference)
+        + params.oil_economic_sensitivity * math.log(max(revenue, 1e-9) / reference)
     )
+
+
+def resting_health(revenue: float, sanctions: float, params: Parameters) -> float:
+    """The target, kept in [0, 1]: the economy's state at step 0, so that no month
+    starts with a drift that no event caused."""
+    return min(1.0, max(0.0, health_target(revenue, sanctions, params)))
+
+
+def move_economy(health: float, target: float, z: float, params: Parameters) -> float:
+    """Economic health moves towards its target, with a random shock ``z`` (C7)."""
     health += params.economic_adjustment * (target - health) + params.economic_noise * z
     return min(1.0, max(0.0, health))

@@ -1,4 +1,5 @@
-"""Presidential elections: vetting by the Guardian Council, then a popular vote (C2, C6)."""
+"""Presidential elections: vetting by the Guardian Council, then one or two rounds of a
+popular vote, with term limits (C2, C6; ODD 7.15)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from model import factional_balance
 if TYPE_CHECKING:
     from model.model import IranModel
 
+# Iran's rule: a candidate needs more than half the votes cast, else the top two meet
+# in a run-off a week later.
+MAJORITY = 0.5
+
 
 def is_election_month(month: int, first: int, interval: int) -> bool:
     """Elections fall on the first election month and every ``interval`` months after."""
@@ -21,39 +26,68 @@ def hold_election(model: IranModel, u: np.ndarray) -> None:
     """Vet candidates (one per faction), let citizens vote, pass the presidency on.
 
     ``u`` holds one uniform draw per faction for the vetting. The Leader's favourite is
-    never disqualified, so at least one candidate stands. Citizens vote for the allowed
-    faction they like best (approval plus personal taste); protesters boycott. The
-    plurality winner takes the presidency and a power bonus (C6).
+    never disqualified, so at least one candidate stands. The sitting president stands
+    again unless the term limit bars him; then his faction fields a successor, who has
+    no incumbent's advantage. Citizens vote for the allowed candidate they value most:
+    approval, taste, the promise of economic relief weighted by their hardship, and the
+    incumbent's advantage; protesters boycott. A candidate with more than half the votes
+    wins; otherwise the top two meet in a run-off. The winner takes the presidency and a
+    power bonus (C6).
     """
     factions = model.factions
     leader = model.leader
-    leader.choose_favourite(factions)
+    president = model.president
     p = model.params
+    leader.choose_favourite(factions)
     allowed = np.array(
         [
             u_f >= leader.disqualification_probability(f, p.vetting_tolerance)
             for f, u_f in zip(factions, u, strict=True)
         ]
     )
-    votes = model.population.vote(allowed)
-    total = votes.sum()
-    if total == 0:  # everyone boycotts: the Leader's favourite is declared elected
-        winner = leader.favoured
-        share = 0.0
-    else:
-        winner = factions[int(np.argmax(votes))]
-        share = votes.max() / total
-    barred = [f.label for f, ok in zip(factions, allowed, strict=True) if not ok]
-    previous = model.president.faction
-    model.president.take_office(winner)
-    factional_balance.reward(factions, winner, p.election_power_bonus)
+    incumbent = factions.index(president.faction)
+    incumbent_stands = president.may_stand_again
+    appeal = np.array([f.economic_appeal for f in factions])
+    incumbency = np.zeros(len(factions))
+    if incumbent_stands:
+        incumbency[incumbent] = p.incumbency_advantage
+    first = model.population.vote(allowed, appeal, incumbency)
+    total = int(first.sum())
     turnout = total / model.population.n
+    rounds = [_round_text(factions, first)]
+    if total == 0:  # everyone boycotts: the Leader's favourite is declared elected
+        winner, share = leader.favoured, 0.0
+    elif first.max() / total > MAJORITY or allowed.sum() == 1:
+        winner, share = factions[int(np.argmax(first))], first.max() / total
+    else:
+        finalists = np.argsort(-first, kind="stable")[:2]
+        in_runoff = np.zeros(len(factions), dtype=bool)
+        in_runoff[finalists] = True
+        second = model.population.vote(in_runoff, appeal, incumbency)
+        winner = factions[int(np.argmax(second))]
+        share = second.max() / max(1, second.sum())
+        rounds.append(_round_text(factions, second))
+        model.diplomacy.counters.runoffs += 1
+    barred = [f.label for f, ok in zip(factions, allowed, strict=True) if not ok]
+    previous = president.faction
+    president.take_office(winner, reelected=winner is previous and incumbent_stands)
+    factional_balance.reward(factions, winner, p.election_power_bonus)
+    how = "in a run-off" if len(rounds) == 2 else "in the first round"
     text = (
-        f"presidential election: the candidate of {winner.label} won with {share:.0%} "
-        f"of the vote (turnout {turnout:.0%})"
+        f"presidential election: the candidate of {winner.label} won {how} with "
+        f"{share:.0%} of the vote (turnout {turnout:.0%}; first round: {rounds[0]}"
+        + (f"; run-off: {rounds[1]})" if len(rounds) == 2 else ")")
     )
+    if not incumbent_stands:
+        text += f"; the president of {previous.label} could not stand again (term limit)"
     if barred:
         text += "; disqualified: " + ", ".join(barred)
     if winner is not previous:
         text += f"; the presidency passes from {previous.label}"
     model.log("election", text)
+
+
+def _round_text(factions, votes: np.ndarray) -> str:
+    total = max(1, int(votes.sum()))
+    order = np.argsort(-votes, kind="stable")
+    return ", ".join(f"{factions[i].label} {votes[i] / total:.0%}" for i in order if votes[i] > 0)

@@ -16,10 +16,14 @@ from model import events as scheduled_events
 from model.datacollection import make_datacollector
 from model.diplomacy import DRAWS_PER_MONTH, Diplomacy
 from model.parameters import ParameterError, Parameters
-from model.scenarios import Scenario, load_scenario
+from model.scenarios import DEFAULT_MONTHS, MAX_MONTHS, Scenario, load_scenario
 from model.un_security_council import SecurityCouncil
 
-DEFAULT_MONTHS = 120
+__all__ = ["DEFAULT_MONTHS", "IranModel", "check_seed", "resolve_scenario"]
+
+# A ratchet rise of this size counts as one sanctions package for the narrative (C5) and
+# the Leader's distrust (C2); smaller rises count in proportion.
+SANCTIONS_PACKAGE_SIZE = 0.1
 _STREAMS = ("population", "oil", "economy", "diplomacy", "council", "elections")
 
 
@@ -50,12 +54,16 @@ def check_seed(rng: Any) -> int:
 class IranModel(mesa.Model):
     """Iran's factional politics and Western engagement, one month per step.
 
+    Formalises Zachary Keck's op-ed "Why to Accept Iran's Talks Offer" (The Diplomat,
+    2011) and its critics: claims C1–C9 and K1–K3, each a local rule of an agent (ODD
+    section 8).
+
     ``IranModel(scenario=None, *, rng=None, **overrides)``: ``scenario`` is a scenario
     name, a path to a TOML file, a Scenario or a Parameters object (default:
     ``baseline_2011``); ``overrides`` set parameters by name (validated by the schema);
     ``rng`` is an integer seed (drawn and kept in ``model.seed`` when omitted).
 
-    Each month (DESIGN.md section 4): scheduled events; world (oil, sanctions, economy,
+    Each month (ODD 3.1): scheduled events; world (oil, sanctions, oil exports, economy,
     narrative); citizens; factions; diplomacy; foreign governments and the UN Security
     Council; the nuclear programme; elections; data collection. Every random draw comes
     from streams spawned from ``self.rng``, one per submodel, each drawing the same
@@ -81,19 +89,23 @@ class IranModel(mesa.Model):
         p = self.params
         streams = self.rng.spawn(len(_STREAMS))
         self.streams = dict(zip(_STREAMS, streams, strict=True))
+        self.months = spec.months
         self.event_log: list[dict[str, Any]] = []
         self._events_by_month: dict[int, list] = {}
         for event in spec.events:
             self._events_by_month.setdefault(event.month, []).append(event)
+        path = spec.oil_price_path
+        self.oil_price_path = path.by_step(p.start_date) if path is not None else {}
 
         # World state (not agents).
         self.western_policy = p.western_policy
-        self.oil_price = p.oil_price_initial
+        self.oil_price = self.oil_price_path.get(0, p.oil_price_initial)
         self.pending_oil_shock = 0.0  # relative change scheduled for this month's move
         self.energy_stress = economy.initial_stress(p)
         self.western_sanctions = p.western_sanctions_initial
         self.un_sanctions = p.un_sanctions_initial
-        self.economic_health = p.economic_health_initial
+        self.oil_export_sanctions = p.oil_export_sanctions_initial
+        self.new_sanctions = False  # whether sanctions were imposed this month
         self.narrative_credibility = p.narrative_initial
         self.nuclear_progress = p.nuclear_progress_initial
 
@@ -111,8 +123,17 @@ class IranModel(mesa.Model):
         self.diplomacy = Diplomacy(self)
         self.council = SecurityCouncil(self)
 
+        # Start at rest (ODD 5.1): oil exports, the economy, citizens' resentment and the
+        # Leader's pressure at the values this month's conditions imply.
         self._update_world()
+        self.oil_exports = self._oil_exports_target()
+        self.oil_revenue = economy.oil_revenue(self.oil_exports, self.oil_price)
+        self.economic_health = economy.resting_health(self.oil_revenue, self.effective_sanctions, p)
+        self.population.settle(self.economic_health)
         self._update_citizens_and_factions(shift_power=False)
+        self.leader.pressure = self.leader.pressure_target(
+            self.economic_resentment, self.protest_share
+        )
         self.factional_division = factional_balance.division(self.factions, 0.0)
         self.datacollector = make_datacollector(self)
         self.datacollector.collect(self)
@@ -125,29 +146,36 @@ class IranModel(mesa.Model):
         return scheduled_events.month_to_date(self.params.start_date, self.steps)
 
     def step(self) -> None:
-        """Advance one month (DESIGN.md section 4)."""
+        """Advance one month (ODD 3.1)."""
         p = self.params
         month = self.steps
+        self.new_sanctions = False
         for event in self._events_by_month.get(month, ()):
             scheduled_events.apply(self, event)
         # 1. World.
         z_oil = self.streams["oil"].standard_normal()
         z_economy = self.streams["economy"].standard_normal()
         self.oil_price, self.energy_stress = economy.move_oil_price(
-            self.oil_price, self.energy_stress, z_oil, p, shock=self.pending_oil_shock
+            self.oil_price,
+            self.energy_stress,
+            z_oil,
+            p,
+            shock=self.pending_oil_shock,
+            path_price=self.oil_price_path.get(month),
         )
         self.pending_oil_shock = 0.0
         self._ratchet_western_sanctions()
         self._update_world()
-        self.economic_health = economy.move_economy(
-            self.economic_health, self.oil_price, self.effective_sanctions, z_economy, p
-        )
+        self.oil_exports = economy.move_oil_exports(self.oil_exports, self._oil_exports_target(), p)
+        self.oil_revenue = economy.oil_revenue(self.oil_exports, self.oil_price)
+        target = economy.health_target(self.oil_revenue, self.effective_sanctions, p)
+        self.economic_health = economy.move_economy(self.economic_health, target, z_economy, p)
         self.narrative_credibility = narrative.drift(
             self.narrative_credibility, self.diplomacy.engaged, p
         )
         # 2.-3. Citizens, then factions.
         self._update_citizens_and_factions(shift_power=True)
-        # 4. Diplomacy.
+        # 4. Diplomacy, then the Leader reconsiders his distrust.
         self.diplomacy.step(self.streams["diplomacy"].random(DRAWS_PER_MONTH))
         # 5. Foreign governments and the Security Council.
         talks = self.diplomacy.talks_active
@@ -155,6 +183,9 @@ class IranModel(mesa.Model):
             "update_support", self.energy_stress, self.nuclear_progress, talks
         )
         self.council.step(self.streams["council"].random(len(self.governments)))
+        self.leader.reconsider_distrust(
+            promise_kept=self.diplomacy.deal_active and not self.new_sanctions
+        )
         self._update_world()
         # 6. Nuclear programme.
         self.factional_division = factional_balance.division(self.factions, self.diplomacy.salience)
@@ -163,7 +194,7 @@ class IranModel(mesa.Model):
             self.factional_division,
             self.effective_sanctions,
             self.diplomacy.talks_active,
-            self.diplomacy.deal_active,
+            self.diplomacy.constraint,
             p,
         )
         # 7. Elections.
@@ -173,12 +204,15 @@ class IranModel(mesa.Model):
         # 8. Data collection.
         self.datacollector.collect(self)
 
-    def run(
-        self, steps: int = DEFAULT_MONTHS, progress: Callable[[int], None] | None = None
-    ) -> None:
-        """Run ``steps`` months; ``progress`` (if given) is called after each month."""
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ParameterError(f"steps: {steps!r} is not allowed; expected a whole number >= 0")
+    def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
+        """Run ``steps`` months (default: the scenario's ``months``); ``progress`` (if
+        given) is called after each month."""
+        if steps is None:
+            steps = self.months
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_MONTHS:
+            raise ParameterError(
+                f"steps: {steps!r} is not allowed; expected a whole number from 0 to {MAX_MONTHS}"
+            )
         for _ in range(steps):
             self.step()
             if progress is not None:
@@ -209,7 +243,8 @@ class IranModel(mesa.Model):
             return
         self.western_sanctions = min(1.0, max(0.0, self.western_sanctions + change))
         if change > 0:
-            scale = change / 0.1
+            self.new_sanctions = True
+            scale = change / SANCTIONS_PACKAGE_SIZE
             self.narrative_credibility = narrative.boost(
                 self.narrative_credibility, p.sanctions_narrative_boost * scale
             )
@@ -221,8 +256,13 @@ class IranModel(mesa.Model):
             self.western_sanctions,
             self.un_sanctions,
             self.leakage,
-            self.diplomacy.deal_active,
+            self.diplomacy.relief,
             self.params,
+        )
+
+    def _oil_exports_target(self) -> float:
+        return economy.oil_exports_target(
+            self.oil_export_sanctions, self.leakage, self.diplomacy.relief, self.params
         )
 
     def _update_citizens_and_factions(self, shift_power: bool) -> None:
@@ -246,6 +286,8 @@ class IranModel(mesa.Model):
         self.blame_west = float(pop.blame_west.mean())
         self.resolve = float(pop.resolve.mean())
         self.protest_share = float(pop.active.mean())
+        self.political_grievance = float(pop.political_grievance.mean())
+        self.compromise_preference = pop.compromise_preference(stance)
         self.leader.perceive_pressure(
             self.economic_resentment, self.protest_share, p.pressure_memory
         )

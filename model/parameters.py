@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 WESTERN_POLICIES = ("engage", "refuse", "conditional", "reciprocal")
+# Who a scheduled breakdown of talks is blamed on, and what a sanctions package targets.
+BLAME_SIDES = ("iran", "west")
+SANCTIONS_TARGETS = ("trade", "oil_exports")
 
 
 class ParameterError(ValueError):
@@ -181,6 +184,35 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Set-up",
         uncertain=False,
     ),
+    _p(
+        "presidential_term_limit",
+        int,
+        2,
+        "Presidential term limit",
+        "Consecutive terms a president may serve (Iran: 2; 0 = no limit). A president at "
+        "the limit cannot stand again: his faction fields a new candidate, without the "
+        "incumbent's advantage.",
+        "C6",
+        "Set-up",
+        low=0,
+        high=4,
+        unit="terms",
+        uncertain=False,
+    ),
+    _p(
+        "president_terms_served_initial",
+        int,
+        1,
+        "President's terms at the start",
+        "Consecutive terms the sitting president has begun by step 0, the current one "
+        "included (2 = in his second term).",
+        "C6",
+        "Set-up",
+        low=1,
+        high=4,
+        unit="terms",
+        uncertain=False,
+    ),
     # --- Social network and citizens --------------------------------------------------
     _p(
         "ideology_mean",
@@ -331,6 +363,18 @@ _PARAMETERS: tuple[Parameter, ...] = (
         low=0.0,
         high=1.0,
     ),
+    _p(
+        "political_grievance_memory",
+        float,
+        0.1,
+        "Political grievance fading",
+        "Monthly rate at which political grievance (from a disputed election, added to "
+        "Epstein's grievance) fades.",
+        "C5",
+        "Population",
+        low=0.01,
+        high=1.0,
+    ),
     # --- World: oil and economy -------------------------------------------------------
     _p(
         "oil_price_initial",
@@ -350,12 +394,14 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         100.0,
         "Reference oil price",
-        "Long-run price the oil price reverts to.",
+        "Long-run price the oil price reverts to, and the price at which oil revenue "
+        "neither lifts nor depresses the economy (a fact of the era, set by the scenario).",
         "C4",
         "Economy",
         low=10.0,
         high=300.0,
         unit="USD/bbl",
+        uncertain=False,
     ),
     _p(
         "oil_volatility",
@@ -379,18 +425,6 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Economy",
         low=0.0,
         high=1.0,
-    ),
-    _p(
-        "economic_health_initial",
-        float,
-        0.55,
-        "Initial economic health",
-        "Iran's economic health index at step 0.",
-        "C7",
-        "Economy",
-        low=0.0,
-        high=1.0,
-        uncertain=False,
     ),
     _p(
         "economic_potential",
@@ -431,10 +465,48 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.2,
         "Oil sensitivity of economy",
-        "Change of economic health per unit of log oil price above the reference.",
+        "Change of economic health per unit of log oil revenue (exports x price) above "
+        "its reference (export capacity x reference price): oil pays the state's budget.",
         "C4",
         "Economy",
         low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "oil_export_capacity",
+        float,
+        2.5,
+        "Oil export capacity",
+        "Crude oil Iran can export when no sanctions target its oil exports.",
+        "C4",
+        "Economy",
+        low=0.5,
+        high=6.0,
+        unit="million bbl/day",
+        uncertain=False,
+    ),
+    _p(
+        "oil_export_sanctions_initial",
+        float,
+        0.0,
+        "Initial oil-export sanctions",
+        "Share of Iran's oil exports barred by sanctions at step 0 (before leakage).",
+        "C4",
+        "Economy",
+        low=0.0,
+        high=1.0,
+        uncertain=False,
+    ),
+    _p(
+        "oil_export_adjustment",
+        float,
+        0.2,
+        "Oil export adjustment rate",
+        "Monthly rate at which oil exports move towards what export sanctions (less "
+        "leakage through Chinese and Russian purchases) allow.",
+        "C4",
+        "Economy",
+        low=0.01,
         high=1.0,
     ),
     _p(
@@ -536,10 +608,24 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.5,
         "UN veto threshold",
-        "Sanctions support a veto power needs to vote yes (votes are noisy around it).",
+        "Sanctions support a veto power needs to vote for a resolution at full strength "
+        "(votes are noisy around it); below it, it waters the draft down or vetoes it.",
         "C3",
         "Sanctions",
         low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "un_dilution_room",
+        float,
+        0.2,
+        "Room for watering down",
+        "How far below the veto threshold a veto power's support may fall and it still "
+        "votes for a watered-down draft: the draft keeps the share 1 + (support - "
+        "threshold) / room of its sanctions; at zero or less it vetoes.",
+        "C3",
+        "Sanctions",
+        low=0.01,
         high=1.0,
     ),
     _p(
@@ -824,6 +910,30 @@ _PARAMETERS: tuple[Parameter, ...] = (
         high=0.5,
     ),
     _p(
+        "distrust_kept_promise_decrease",
+        float,
+        0.01,
+        "Trust from kept promises",
+        "Monthly fall of the Leader's distrust while a ratified deal holds and the West "
+        "imposes no new sanctions (it keeps its side of the bargain).",
+        "C2",
+        "Factions",
+        low=0.0,
+        high=0.2,
+    ),
+    _p(
+        "distrust_memory",
+        float,
+        0.02,
+        "Distrust returning",
+        "Monthly rate at which the Leader's distrust returns to its level at step 0: the "
+        "effect of refusals, sanctions and deals fades.",
+        "C2",
+        "Factions",
+        low=0.0,
+        high=0.5,
+    ),
+    _p(
         "pressure_memory",
         float,
         0.2,
@@ -856,6 +966,30 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Factions",
         low=0.0,
         high=1.0,
+    ),
+    _p(
+        "relief_vote_weight",
+        float,
+        0.3,
+        "Economic relief in the vote",
+        "How much a citizen's hardship makes a candidate's promise of economic relief (his "
+        "faction's economic appeal) weigh in the vote, beside ideological affinity.",
+        "C6",
+        "Factions",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "incumbency_advantage",
+        float,
+        0.05,
+        "Incumbent's advantage",
+        "Vote utility a sitting president gains when he stands for re-election (name, "
+        "office, patronage); none for a successor from his faction.",
+        "C6",
+        "Factions",
+        low=0.0,
+        high=0.5,
     ),
     _p(
         "election_interval",
@@ -919,6 +1053,18 @@ _PARAMETERS: tuple[Parameter, ...] = (
         unit="months",
     ),
     _p(
+        "talks_acceptance_base",
+        float,
+        0.5,
+        "Joining Western talks",
+        "Chance that the most hardline president joins talks the West opens; it rises "
+        "linearly to 1 with his faction's stance on compromise.",
+        "C1",
+        "Diplomacy",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
         "ratify_president_weight",
         float,
         4.0,
@@ -979,7 +1125,9 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.6,
         "Deal: sanctions relief",
-        "Share of Western and UN sanctions lifted while a ratified deal holds.",
+        "Share of Western and UN sanctions (oil-export sanctions included) lifted while a "
+        "ratified deal holds, unless the talks that reached it offered other terms (an "
+        "interim deal).",
         "C7",
         "Diplomacy",
         low=0.0,
@@ -990,7 +1138,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.9,
         "Deal: nuclear constraint",
-        "Share of nuclear progress halted while a ratified deal holds.",
+        "Share of nuclear progress halted while a ratified deal holds, unless the talks "
+        "that reached it set other terms.",
         "C8",
         "Diplomacy",
         low=0.0,
@@ -1001,7 +1150,20 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.01,
         "Deal collapse rate",
-        "Monthly probability that a deal collapses, scaled up by hardliner power.",
+        "Monthly probability that a deal collapses when the regime's centre of gravity "
+        "and the president sit halfway on compromise; more when they lean hardline.",
+        "C2",
+        "Diplomacy",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "deal_president_weight",
+        float,
+        0.5,
+        "President's hold on a deal",
+        "Weight of the president's own stance, against the regime's centre of gravity, in "
+        "the hazard that a deal collapses: a hardline president ends it sooner.",
         "C2",
         "Diplomacy",
         low=0.0,

@@ -3,13 +3,17 @@ and dated events of a run.
 
 A scenario file is data, never code. It has the keys ``name``, ``title``,
 ``description``, optionally ``base`` (the name of a scenario it extends: it inherits
-everything and replaces what it gives), a ``[parameters]`` table (names from the
-parameter schema), ``[[factions]]``, ``[[foreign_governments]]`` and ``[[events]]``
-arrays. Every field is checked; an error names the file, the key and what was expected.
+everything and replaces what it gives), ``months`` (the run's default length), a
+``[parameters]`` table (names from the parameter schema), ``[[factions]]``,
+``[[foreign_governments]]`` and ``[[events]]`` arrays, and an ``[oil_price_path]`` of
+absolute monthly prices (inline, or a CSV file next to the scenario). Every field is
+checked; an error names the file, the key and what was expected.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -17,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from model.parameters import (
+    BLAME_SIDES,
+    SANCTIONS_TARGETS,
     WESTERN_POLICIES,
     Parameter,
     ParameterError,
@@ -25,7 +31,15 @@ from model.parameters import (
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 DEFAULT_SCENARIO = "baseline_2011"
+# A run's default length when the scenario does not set ``months``: ten years.
+DEFAULT_MONTHS = 120
+MAX_MONTHS = 1200
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])(-[0-3][0-9])?$")
+# Oil prices a path may give (USD per barrel), the bounds of the simulated price too.
+OIL_PRICE_BOUNDS = (1.0, 1000.0)
+# Marks an optional event field whose absence means "use the parameter's value".
+_UNSET = "unset"
 
 
 class ScenarioError(ValueError):
@@ -48,6 +62,14 @@ FACTION_FIELDS: dict[str, Parameter] = {
         _field("stance", float, None, "stance on compromise with the West (1 = most)", 0, 1),
         _field("president", bool, False, "whether this faction holds the presidency"),
         _field("prestige", float, 0.0, "initial prestige (added to approval)", -0.5, 0.5),
+        _field(
+            "economic_appeal",
+            float,
+            0.0,
+            "credibility of its promise of economic relief to voters (1 = most)",
+            0,
+            1,
+        ),
     )
 }
 GOVERNMENT_FIELDS: dict[str, Parameter] = {
@@ -77,8 +99,42 @@ EVENT_FIELDS: dict[str, dict[str, Parameter]] = {
             "concession", bool, False, "whether the offer carries a real concession"
         )
     },
+    "talks_open": {
+        "relief": _field(
+            "relief",
+            float,
+            _UNSET,
+            "share of sanctions a deal from these talks lifts (below the parameter "
+            "deal_sanctions_relief: an interim deal); default deal_sanctions_relief",
+            0,
+            1,
+        ),
+        "constraint": _field(
+            "constraint",
+            float,
+            _UNSET,
+            "share of nuclear progress a deal from these talks halts; default "
+            "deal_nuclear_constraint",
+            0,
+            1,
+        ),
+    },
+    "talks_fail": {
+        "blame": _field(
+            "blame", str, None, "who the world blames for the breakdown", choices=BLAME_SIDES
+        )
+    },
+    "refuse_offer": {},
     "sanctions_package": {
-        "intensity": _field("intensity", float, None, "added unilateral sanctions intensity", 0, 1)
+        "intensity": _field("intensity", float, None, "added sanctions intensity", 0, 1),
+        "target": _field(
+            "target",
+            str,
+            "trade",
+            "what the package targets: trade (finance, trade, investment) or oil_exports "
+            "(the share of oil exports barred)",
+            choices=SANCTIONS_TARGETS,
+        ),
     },
     "oil_shock": {
         "change": _field("change", float, None, "relative change of the oil price", -0.9, 3.0)
@@ -86,7 +142,35 @@ EVENT_FIELDS: dict[str, dict[str, Parameter]] = {
     "policy_switch": {
         "policy": _field("policy", str, None, "new Western policy", choices=WESTERN_POLICIES)
     },
-    "un_vote": {},
+    "un_vote": {
+        "sanctions": _field(
+            "sanctions",
+            float,
+            1.0,
+            "share of a full resolution's new sanctions the draft proposes (0 = demands "
+            "without new sanctions)",
+            0,
+            1,
+        )
+    },
+    "election_shock": {
+        "grievance": _field(
+            "grievance",
+            float,
+            None,
+            "political grievance added to citizens, in proportion to their liberal ideology",
+            0,
+            1,
+        ),
+        "protest_share": _field(
+            "protest_share",
+            float,
+            0.0,
+            "share of citizens (the most aggrieved) who take to the streets that month",
+            0,
+            1,
+        ),
+    },
 }
 _COMMON_EVENT_FIELDS = {"month", "kind", "note"}
 _TOP_KEYS = {
@@ -94,11 +178,14 @@ _TOP_KEYS = {
     "title",
     "description",
     "base",
+    "months",
     "parameters",
     "factions",
     "foreign_governments",
     "events",
+    "oil_price_path",
 }
+_OIL_PATH_KEYS = {"file", "prices", "source"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +198,7 @@ class FactionSpec:
     stance: float
     president: bool = False
     prestige: float = 0.0
+    economic_appeal: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -139,8 +227,26 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class OilPricePath:
+    """Absolute monthly oil prices that replace the random walk where given (C4).
+
+    ``prices`` maps a calendar month, as the index ``year * 12 + month - 1``, to a
+    price in USD per barrel; ``source`` says where the numbers come from.
+    """
+
+    prices: tuple[tuple[int, float], ...]
+    source: str = ""
+
+    def by_step(self, start_date: str) -> dict[int, float]:
+        """The prices keyed by step for a run starting at ``start_date`` (YYYY-MM)."""
+        start = month_index(start_date)
+        return {index - start: price for index, price in self.prices if index >= start}
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """Everything a run starts from: parameters, factions, governments and events."""
+    """Everything a run starts from: parameters, factions, governments, events, and
+    optionally an oil price path and a default length in ``months``."""
 
     name: str
     title: str
@@ -150,10 +256,20 @@ class Scenario:
     governments: tuple[GovernmentSpec, ...]
     events: tuple[EventSpec, ...] = ()
     source: str = ""
+    months: int = DEFAULT_MONTHS
+    oil_price_path: OilPricePath | None = None
 
     def with_overrides(self, **overrides: Any) -> Scenario:
         """A copy whose parameters have ``overrides`` applied (validated)."""
         return replace(self, parameters=self.parameters.replace(**overrides))
+
+
+def month_index(date: str) -> int:
+    """A calendar month YYYY-MM (or a day YYYY-MM-DD) as ``year * 12 + month - 1``."""
+    match = _MONTH.match(date.strip())
+    if match is None:
+        raise ValueError(f"{date!r} is not a month YYYY-MM")
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
 def list_scenarios() -> list[str]:
@@ -235,6 +351,17 @@ def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
     if governments is None:
         raise ScenarioError(f"{where}: missing [[foreign_governments]] (or a 'base' scenario)")
     events = _events(data["events"], where) if "events" in data else (base.events if base else ())
+    months = base.months if base else DEFAULT_MONTHS
+    if "months" in data:
+        months = data["months"]
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+            raise ScenarioError(
+                f"{where}: key 'months' = {months!r}; expected a whole number of months "
+                f"from 1 to {MAX_MONTHS} (the run's default length)"
+            )
+    oil_path = base.oil_price_path if base else None
+    if "oil_price_path" in data:
+        oil_path = _oil_price_path(data["oil_price_path"], path, where)
     return Scenario(
         name=name,
         title=data.get("title", base.title if base else name),
@@ -244,6 +371,8 @@ def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
         governments=governments,
         events=events,
         source=where,
+        months=months,
+        oil_price_path=oil_path,
     )
 
 
@@ -265,7 +394,7 @@ def _checked(row: dict, fields: dict[str, Parameter], where: str, what: str) -> 
         if name not in row:
             if spec.default is None:
                 raise ScenarioError(f"{where}: {what}: missing key '{name}' ({spec.description})")
-            out[name] = spec.default
+            out[name] = None if spec.default == _UNSET else spec.default
             continue
         value = row[name]
         if spec.kind is not str and isinstance(value, str):
@@ -365,3 +494,91 @@ def _events(rows: Any, where: str) -> tuple[EventSpec, ...]:
         values = _checked(rest, fields, where, f"{what} ({kind})")
         events.append(EventSpec(month=month, kind=kind, values=values, note=note))
     return tuple(sorted(events, key=lambda e: e.month))
+
+
+def _oil_price_path(table: Any, path: Path, where: str) -> OilPricePath:
+    """Read ``[oil_price_path]``: ``prices = {"YYYY-MM" = price, ...}`` inline, or
+    ``file = "name.csv"`` (columns ``date,price``, next to the scenario), and ``source``."""
+    what = "[oil_price_path]"
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{where}: {what} must be a table with 'file' or 'prices'")
+    unknown = set(table) - _OIL_PATH_KEYS
+    if unknown:
+        raise ScenarioError(
+            f"{where}: {what}: unknown key '{sorted(unknown)[0]}'; expected one of "
+            + ", ".join(sorted(_OIL_PATH_KEYS))
+        )
+    if ("file" in table) == ("prices" in table):
+        raise ScenarioError(f"{where}: {what}: give either 'file' or 'prices', not both or neither")
+    source = table.get("source", "")
+    if not isinstance(source, str):
+        raise ScenarioError(f"{where}: {what}: key 'source' must be text")
+    if "prices" in table:
+        prices = table["prices"]
+        if not isinstance(prices, dict) or not prices:
+            raise ScenarioError(
+                f"{where}: {what}: 'prices' must be a non-empty table of \"YYYY-MM\" = price"
+            )
+        rows = [(str(k), v, f"{what} prices.{k}") for k, v in prices.items()]
+    else:
+        name = table["file"]
+        if not isinstance(name, str) or not name:
+            raise ScenarioError(f"{where}: {what}: 'file' must be a file name")
+        csv_path = (path.parent / name).resolve()
+        rows = _read_price_csv(csv_path, where)
+    seen: dict[int, str] = {}
+    prices_out = []
+    for date, value, at in rows:
+        try:
+            index = month_index(date)
+        except ValueError:
+            raise ScenarioError(f"{where}: {at}: {date!r} is not a month YYYY-MM") from None
+        if index in seen:
+            raise ScenarioError(f"{where}: {at}: month {date} is given twice")
+        seen[index] = date
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                value = math.nan
+        low, high = OIL_PRICE_BOUNDS
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not low <= value <= high
+        ):
+            raise ScenarioError(
+                f"{where}: {at}: price {value!r}; expected a number from {low:g} to {high:g} "
+                "(USD per barrel)"
+            )
+        prices_out.append((index, float(value)))
+    return OilPricePath(prices=tuple(sorted(prices_out)), source=source)
+
+
+def _read_price_csv(csv_path: Path, where: str) -> list[tuple[str, Any, str]]:
+    try:
+        text = csv_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: [oil_price_path]: file {csv_path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{where}: [oil_price_path]: cannot read {csv_path} ({exc})") from None
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header] != ["date", "price"]:
+        raise ScenarioError(
+            f"{where}: [oil_price_path]: {csv_path} must start with the header 'date,price'"
+        )
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != 2:
+            raise ScenarioError(
+                f"{where}: [oil_price_path]: {csv_path} line {line}: expected 2 fields "
+                f"(date,price), got {len(row)}"
+            )
+        rows.append((row[0], row[1].strip(), f"{csv_path.name} line {line}"))
+    if not rows:
+        raise ScenarioError(f"{where}: [oil_price_path]: {csv_path} holds no prices")
+    return rows

@@ -1,4 +1,5 @@
-"""The UN Security Council: new sanctions resolutions, vetoed by China or Russia (C3, C4)."""
+"""The UN Security Council: sanctions resolutions, watered down or vetoed by China and
+Russia (C3, C4; ODD 7.13)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,24 @@ if TYPE_CHECKING:
 
 
 class SecurityCouncil:
-    """Tables and votes on new sanctions resolutions.
+    """Tables and votes on sanctions resolutions.
 
-    The West tables a resolution when no talks run and no deal holds, the cooldown since
-    the last vote has passed and mean Western sanctions support exceeds the push
-    threshold (or when a scenario schedules a vote). Each veto power votes yes with a
-    probability that rises steeply around the veto threshold; one no vetoes it. A new
-    resolution raises UN sanctions, the narrative's credibility (C5) and the Leader's
-    distrust (C2).
+    The West tables a full-strength draft when no talks run and no deal holds, the
+    cooldown since the last vote has passed and mean Western sanctions support exceeds
+    the push threshold; a scenario may also schedule a vote on a draft with a given share
+    of a full resolution's sanctions (``scheduled_vote``). Each veto power accepts a
+    share of the draft that rises with its sanctions support (``acceptable_share``);
+    the resolution is adopted with the smallest share any veto power accepts, and
+    vetoed when one accepts nothing. So resolutions pass once China and Russia are
+    persuaded enough, weak while they are lukewarm and at full strength only when they
+    blame Iran (C3). Adopted sanctions raise UN sanctions, the narrative's credibility
+    (C5) and the Leader's distrust (C2), in proportion to their strength.
     """
 
     def __init__(self, model: IranModel) -> None:
         self.model = model
         self.months_since_vote = model.params.un_vote_cooldown
-        self.scheduled_vote = False
+        self.scheduled_vote: float | None = None
 
     def step(self, u: np.ndarray) -> None:
         """One month, with one uniform draw per foreign government (drawn every month)."""
@@ -39,22 +44,35 @@ class SecurityCouncil:
             and self.months_since_vote >= p.un_vote_cooldown
             and sum(western) / len(western) > p.un_push_threshold
         )
-        if not (push or self.scheduled_vote):
-            return
-        self.scheduled_vote = False
+        proposed = self.scheduled_vote
+        if proposed is None:
+            if not push:
+                return
+            proposed = 1.0
+        self.scheduled_vote = None
         self.months_since_vote = 0
-        vetoes = [
-            g.label
+        shares = {
+            g.label: g.acceptable_share(draw)
             for g, draw in zip(m.governments, u, strict=False)
-            if g.un_veto and draw >= g.yes_probability()
-        ]
+            if g.un_veto
+        }
+        vetoes = [label for label, share in shares.items() if share <= 0.0]
         if vetoes:
             m.log("un_veto", "a UN sanctions resolution was vetoed by " + " and ".join(vetoes))
             return
+        adopted = min([proposed, *shares.values()])
         m.diplomacy.counters.un_resolutions += 1
-        m.un_sanctions += p.un_resolution_strength * (1.0 - m.un_sanctions)
-        m.narrative_credibility = narrative.boost(
-            m.narrative_credibility, p.sanctions_narrative_boost
-        )
-        m.leader.change_distrust(p.distrust_sanctions_increase)
-        m.log("un_resolution", "the UN Security Council adopted new sanctions on Iran")
+        strength = p.un_resolution_strength * adopted
+        if strength > 0.0:
+            m.un_sanctions += strength * (1.0 - m.un_sanctions)
+            m.narrative_credibility = narrative.boost(
+                m.narrative_credibility, p.sanctions_narrative_boost * adopted
+            )
+            m.leader.change_distrust(p.distrust_sanctions_increase * adopted)
+            m.new_sanctions = True
+            text = f"the UN Security Council adopted sanctions on Iran ({adopted:.0%} strength)"
+            if adopted < proposed:
+                text += f", watered down from a {proposed:.0%} draft"
+        else:
+            text = "the UN Security Council adopted a resolution without new sanctions"
+        m.log("un_resolution", text)

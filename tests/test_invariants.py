@@ -8,7 +8,7 @@ from model import SCHEMA, IranModel
 from model.datacollection import COLUMNS
 
 COUNTERS = [c for c, _, unit in COLUMNS if "never decreases" in unit]
-UNBOUNDED = {"step", "oil_price"} | set(COUNTERS)
+UNBOUNDED = {"step", "oil_price", "oil_exports", "oil_revenue"} | set(COUNTERS)
 
 
 def value_strategy(p):
@@ -40,11 +40,14 @@ def test_state_stays_in_range_and_finite(params, seed):
     bounded = numeric[[c for c in numeric if c not in UNBOUNDED]]
     assert ((bounded >= 0) & (bounded <= 1)).all().all(), bounded.agg(["min", "max"]).T
     assert (results["oil_price"] > 0).all()
+    capacity = model.params.oil_export_capacity
+    assert ((results["oil_exports"] >= 0) & (results["oil_exports"] <= capacity + 1e-9)).all()
+    assert (results["oil_revenue"] >= 0).all()
     for counter in COUNTERS:
         assert results[counter].is_monotonic_increasing, counter
     # Agent state between collections stays in range too.
     pop = model.population
-    for name in ("hardship", "blame_west", "resentment", "resolve"):
+    for name in ("hardship", "blame_west", "resentment", "resolve", "political_grievance"):
         values = getattr(pop, name)
         assert ((values >= 0) & (values <= 1)).all(), name
     for f in model.factions:

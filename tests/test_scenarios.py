@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from model import IranModel, ScenarioError, list_scenarios, load_scenario
+from model.events import month_to_date
 
 
 def test_there_are_a_baseline_and_at_least_three_more():
@@ -14,12 +15,20 @@ def test_there_are_a_baseline_and_at_least_three_more():
 
 
 @pytest.mark.parametrize("name", list_scenarios())
-def test_every_scenario_runs_120_months(name):
+def test_every_scenario_runs_its_months(name):
     model = IranModel(name, rng=3, n_citizens=300)
-    model.run(120)
+    model.run()
     results = model.results()
-    assert len(results) == 121
-    assert results["date"].iloc[-1] == "2021-06"
+    scenario = load_scenario(name)
+    assert len(results) == scenario.months + 1
+    assert results["date"].iloc[-1] == month_to_date(scenario.parameters.start_date, scenario.months)
+
+
+def test_history_2003_runs_january_2003_to_may_2009():
+    model = IranModel("history_2003", rng=3, n_citizens=300)
+    model.run()
+    dates = model.results()["date"]
+    assert (dates.iloc[0], dates.iloc[-1]) == ("2003-01", "2009-05")
 
 
 def test_baseline_sets_the_op_ed_situation():
