@@ -21,7 +21,9 @@ def test_every_scenario_runs_its_months(name):
     results = model.results()
     scenario = load_scenario(name)
     assert len(results) == scenario.months + 1
-    assert results["date"].iloc[-1] == month_to_date(scenario.parameters.start_date, scenario.months)
+    assert results["date"].iloc[-1] == month_to_date(
+        scenario.parameters.start_date, scenario.months
+    )
 
 
 def test_history_2003_runs_january_2003_to_may_2009():
