@@ -32,7 +32,9 @@ therefore depend on the spec alone, never on workers, backend or completion orde
 Files written in ``out_dir`` (documented in docs/sweeps.md):
 
 - ``runs.csv``: one row per run (``run_id``, ``point``, ``replicate``, ``seed``, every
-  parameter, ``status`` ok/failed, ``error``, ``duration_s``, ``final_<column>``);
+  parameter, ``status`` ok/failed, ``error``, ``duration_s``, ``final_<column>``, and
+  the columns of a ``summary`` when one is given, e.g. the pattern scores of
+  ``batch_runs.patterns``);
 - ``steps.csv``: ``run_id`` plus the columns of ``IranModel.results()``, one row per
   run per collected month (every ``spec.every`` months, and the last month);
 - ``manifest.json``: command, spec, master seed, code version, package versions,
@@ -72,7 +74,7 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -98,6 +100,20 @@ _MAX_POOL_RESTARTS = 3
 _ERROR_CHARS = 500
 
 Simulate = Callable[[Any, Mapping[str, Any], int, int], pd.DataFrame]
+
+
+class RunSummary(Protocol):
+    """Numbers computed from each run's results in the worker and kept in ``runs.csv``.
+
+    ``name`` identifies the summary in the manifest (``resume`` refuses another one);
+    ``columns`` are the runs.csv columns it fills; calling it with a run's results and
+    the sweep's scenario returns one number per column. Must be picklable.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+
+    def __call__(self, results: pd.DataFrame, scenario: Scenario) -> Sequence[float]: ...
 
 
 class SweepError(SpecError):
@@ -172,6 +188,7 @@ class _Context:
     columns: tuple[str, ...]
     code_version: str
     simulate: Simulate
+    summary: RunSummary | None = None
 
 
 _Job = tuple[int, int, int, int, dict[str, Any]]  # run_id, point, replicate, seed, overrides
@@ -200,6 +217,7 @@ def _execute(ctx: _Context, job: _Job) -> _Record:
     scenario = ctx.scenario
     steps_text = ""
     finals: list[Any] = [""] * (len(ctx.columns) - 2)
+    extras: list[Any] = [""] * len(ctx.summary.columns) if ctx.summary else []
     try:
         if code_version() != ctx.code_version:
             raise RuntimeError(
@@ -214,6 +232,11 @@ def _execute(ctx: _Context, job: _Job) -> _Record:
         ]
         if len(keep) < len(cols[0]):
             cols = [[col[i] for i in keep] for col in cols]
+        if ctx.summary is not None:
+            values = [float(v) for v in ctx.summary(frame, scenario)]
+            if len(values) != len(ctx.summary.columns):
+                raise RuntimeError("the run summary gave the wrong number of values")
+            extras = values
         steps_text = _csv_text(zip(itertools.repeat(run_id), *cols))
         finals = [col[-1] for col in cols[2:]]
         status, error = "ok", ""
@@ -225,7 +248,7 @@ def _execute(ctx: _Context, job: _Job) -> _Record:
     except Exception:
         values = [overrides.get(name, scenario.parameters[name]) for name in SCHEMA]
     duration = f"{time.perf_counter() - start:.4f}"
-    row = [run_id, point, replicate, seed, *values, status, error, duration, *finals]
+    row = [run_id, point, replicate, seed, *values, status, error, duration, *finals, *extras]
     return run_id, status == "ok", _csv_text([[_plain(v) for v in row]]), steps_text
 
 
@@ -500,7 +523,7 @@ def _drop_orphan_steps(path: Path, done: set[int]) -> None:
 
 _ROOT = Path(__file__).resolve().parent.parent
 _CODE_FILES = ("model/*.py", "agents/*.py", "batch_runs/paired.py", "batch_runs/spec.py")
-_CODE_FILES += ("batch_runs/runner.py",)
+_CODE_FILES += ("batch_runs/runner.py", "batch_runs/patterns.py", "batch_runs/baselines.py")
 
 
 @cache
@@ -519,12 +542,16 @@ def code_version() -> str:
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of everything a scenario sets (parameters, factions, governments, events)."""
+    """SHA-256 of everything a scenario sets (parameters, factions, governments, events,
+    length and oil price path)."""
+    path = scenario.oil_price_path
     data = {
         "parameters": dict(scenario.parameters),
         "factions": [asdict(f) for f in scenario.factions],
         "governments": [asdict(g) for g in scenario.governments],
         "events": [asdict(e) for e in scenario.events],
+        "months": scenario.months,
+        "oil_price_path": asdict(path) if path is not None else None,
     }
     text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -600,6 +627,11 @@ def _check_resumable(out_dir: Path, manifest: Mapping[str, Any], identity: Mappi
             f"cannot resume {out_dir}: the scenario's content differs from the manifest's; "
             "restore it or choose another --out"
         )
+    if manifest.get("summary") != identity["summary"]:
+        raise SweepError(
+            f"cannot resume {out_dir}: the sweep kept the run summary "
+            f"{manifest.get('summary')!r}, not {identity['summary']!r}; choose another --out"
+        )
     if manifest.get("code_version") != identity["code_version"]:
         raise SweepError(
             f"cannot resume {out_dir}: the model code differs from the code that started "
@@ -611,8 +643,11 @@ def _check_resumable(out_dir: Path, manifest: Mapping[str, Any], identity: Mappi
 # --- the sweep -----------------------------------------------------------------------
 
 
-def _headers(columns: Sequence[str]) -> tuple[list[str], list[str]]:
+def _headers(
+    columns: Sequence[str], summary: RunSummary | None = None
+) -> tuple[list[str], list[str]]:
     runs = [*RUN_KEYS, *SCHEMA, *STATUS_KEYS, *(f"final_{c}" for c in columns[2:])]
+    runs += list(summary.columns) if summary is not None else []
     return runs, ["run_id", *columns]
 
 
@@ -667,6 +702,7 @@ def run_sweep(
     command: Sequence[str] | None = None,
     simulate: Simulate | None = None,
     chunk_size: int | None = None,
+    summary: RunSummary | None = None,
 ) -> SweepSummary:
     """Run every run of ``spec`` (or, with ``resume``, the missing ones) into ``out_dir``.
 
@@ -678,6 +714,8 @@ def run_sweep(
     ``batch_runs.paired.simulate`` (same signature; picklable for workers), e.g. for a
     model variant or for fault injection in tests. ``chunk_size``: runs per task
     (default: a few per task on large sweeps, to keep per-task overhead small).
+    ``summary``: numbers computed from each run in its worker and kept in runs.csv
+    (see :class:`RunSummary`).
 
     Validates everything before writing anything: bad input raises SpecError,
     SweepError, ParameterError or ScenarioError and leaves ``out_dir`` untouched.
@@ -705,12 +743,13 @@ def run_sweep(
     scenario = load_scenario(spec.scenario)
     probe = _probe(scenario, spec)
     columns = tuple(probe.columns)
-    runs_header, steps_header = _headers(columns)
+    runs_header, steps_header = _headers(columns, summary)
     identity = {
         "spec": spec.to_json(),
         "spec_digest": spec.digest(),
         "scenario_digest": scenario_digest(scenario),
         "code_version": code_version(),
+        "summary": summary.name if summary is not None else None,
     }
     _prepare_folder(out_dir)
     existing = _existing_outputs(out_dir) if out_dir.is_dir() else []
@@ -798,6 +837,7 @@ def run_sweep(
             columns,
             identity["code_version"],
             simulate or model_simulate,
+            summary,
         )
         remaining = spec.n_runs - skipped
         if chunk_size is None:
@@ -866,7 +906,7 @@ def run_sweep(
             if journal is not None:
                 journal.close()
                 journal = None
-            _convert_to_parquet(out_dir, runs_header, steps_header, probe)
+            _convert_to_parquet(out_dir, runs_header, steps_header, probe, summary)
         status = "complete" if complete else "incomplete"
         return SweepSummary(
             out_dir=out_dir,
@@ -987,7 +1027,11 @@ def _arrow_type(dtype_or_kind: Any) -> Any:
 
 
 def _convert_to_parquet(
-    out_dir: Path, runs_header: list[str], steps_header: list[str], probe: pd.DataFrame
+    out_dir: Path,
+    runs_header: list[str],
+    steps_header: list[str],
+    probe: pd.DataFrame,
+    summary: RunSummary | None = None,
 ) -> None:
     """Convert the finished CSV journal to Parquet (streaming), then remove the CSVs.
 
@@ -1003,6 +1047,7 @@ def _convert_to_parquet(
     runs_types |= {name: _arrow_type(p.kind) for name, p in SCHEMA.items()}
     runs_types |= {"status": pa.string(), "error": pa.string(), "duration_s": pa.float64()}
     runs_types |= {f"final_{c}": outcome_types[c] for c in probe.columns[2:]}
+    runs_types |= {c: pa.float64() for c in (summary.columns if summary else ())}
     steps_types = {"run_id": pa.int64()} | outcome_types
     if list(runs_types) != runs_header or list(steps_types) != steps_header:
         raise RuntimeError("internal error: Parquet column types do not match the CSV headers")

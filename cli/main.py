@@ -18,7 +18,18 @@ from model.parameters import ParameterError
 from model.scenarios import ScenarioError
 
 # Subcommand modules, in the order ``iran-sim --help`` lists them.
-COMMANDS = ("run", "sweep", "compare", "plot", "dashboard", "claims", "sensitivity", "frontier")
+COMMANDS = (
+    "run",
+    "sweep",
+    "compare",
+    "plot",
+    "dashboard",
+    "claims",
+    "sensitivity",
+    "frontier",
+    "patterns",
+    "calibrate",
+)
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from cli.common import add_scenario_flags, non_negative_int, parse_overrides, progress_bar
-from model import DEFAULT_MONTHS, IranModel
+from model import IranModel
 from model.export import check_writable, write_csv_atomic
 
 
@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--steps",
         type=non_negative_int,
-        default=DEFAULT_MONTHS,
-        help=f"months to simulate (default {DEFAULT_MONTHS})",
+        default=None,
+        help="months to simulate (default: the scenario's length; 120 for baseline_2011, "
+        "76 for history_2003)",
     )
     parser.add_argument(
         "--seed",
@@ -46,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out != "-":
         check_writable(args.out)
     model = IranModel(args.scenario, rng=args.seed, **overrides)
-    with progress_bar(args.steps, "simulating") as advance:
-        model.run(args.steps, progress=lambda _: advance())
+    steps = model.months if args.steps is None else args.steps
+    with progress_bar(steps, "simulating") as advance:
+        model.run(steps, progress=lambda _: advance())
     results = model.results()
     if args.out == "-":
         results.to_csv(sys.stdout, index=False)

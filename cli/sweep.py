@@ -125,18 +125,19 @@ def command_line(args: argparse.Namespace) -> list[str]:
     return words
 
 
-class _Reporter:
+class SweepReporter:
     """A tqdm bar (runs done, failures, time left) on a terminal; else plain lines."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, label: str = "sweep") -> None:
         self.total = total
+        self.label = label
         self.last: SweepProgress | None = None
         self._bar = None
         self._next_line = time.monotonic() + PLAIN_INTERVAL_S
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc="sweep", unit="run", leave=False)
+            self._bar = tqdm(total=total, desc=label, unit="run", leave=False)
 
     def __call__(self, p: SweepProgress) -> None:
         if self._bar is not None:
@@ -148,7 +149,7 @@ class _Reporter:
             self._next_line = time.monotonic() + PLAIN_INTERVAL_S
             rate = p.ran / p.elapsed_s if p.elapsed_s > 0 else 0.0
             print(
-                f"sweep: {p.done}/{p.total} runs done, {p.failed} failed, "
+                f"{self.label}: {p.done}/{p.total} runs done, {p.failed} failed, "
                 f"{rate:.1f} runs/s, about {p.remaining_s:.0f} s left",
                 file=sys.stderr,
                 flush=True,
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     if args.resume and not (Path(args.out) / MANIFEST_FILE).exists():
         print(f"sweep: nothing to resume in {args.out}; starting a new sweep", file=sys.stderr)
-    reporter = _Reporter(spec.n_runs)
+    reporter = SweepReporter(spec.n_runs)
     try:
         summary = run_sweep(
             spec,

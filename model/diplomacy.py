@@ -258,7 +258,7 @@ class Diplomacy:
         p = m.params
         self.months_in_talks += 1
         m.leader.change_distrust(-p.distrust_talks_decrease)
-        centre = factional_balance.compromise_power(m.factions)
+        centre = self.negotiating_stance()
         deal_hazard = p.talks_deal_rate * 2.0 * centre
         breakdown_hazard = p.talks_breakdown_rate * 2.0 * (1.0 - centre)
         if u_outcome < deal_hazard:
@@ -324,13 +324,18 @@ class Diplomacy:
             f"talks broke down after {self.months_in_talks} months; {side} was blamed{note}",
         )
 
+    def negotiating_stance(self) -> float:
+        """How far the regime at the table leans to compromise: its centre of gravity,
+        the power-weighted stance of the factions (C2, C3)."""
+        return factional_balance.compromise_power(self.model.factions)
+
     def commitment(self) -> float:
         """How far those who must keep a deal lean to compromise (0–1): the regime's
         centre of gravity and the president's own stance, weighted by
         ``deal_president_weight`` (C2)."""
         m = self.model
         weight = m.params.deal_president_weight
-        centre = factional_balance.compromise_power(m.factions)
+        centre = self.negotiating_stance()
         return (1.0 - weight) * centre + weight * m.president.faction.stance
 
     def collapse_hazard(self) -> float:

@@ -56,3 +56,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as CSV (no index) to ``path`` atomically."""
     return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

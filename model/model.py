@@ -69,7 +69,15 @@ class IranModel(mesa.Model):
     from streams spawned from ``self.rng``, one per submodel, each drawing the same
     number of values every month, so that paired runs with the same seed share their
     random numbers wherever they differ only in a cause (common random numbers).
+
+    The agent and submodel classes are class attributes, so that a variant of the model
+    (e.g. the coin-flip baseline of ``batch_runs.baselines``) can swap one rule set.
     """
+
+    president_type: type[President] = President
+    leader_type: type[SupremeLeader] = SupremeLeader
+    population_type: type[Population] = Population
+    diplomacy_type: type[Diplomacy] = Diplomacy
 
     def __init__(
         self,
@@ -114,13 +122,13 @@ class IranModel(mesa.Model):
         self.governments: tuple[ForeignGovernment, ...] = tuple(
             ForeignGovernment(self, g) for g in spec.governments
         )
-        self.leader = SupremeLeader(self, p.leader_distrust_initial)
+        self.leader = self.leader_type(self, p.leader_distrust_initial)
         holder = next(f for f in self.factions if f.holds_presidency)
-        self.president = President(self, holder)
-        self.population = Population(
+        self.president = self.president_type(self, holder)
+        self.population = self.population_type(
             self, p.n_citizens, len(self.factions), self.streams["population"]
         )
-        self.diplomacy = Diplomacy(self)
+        self.diplomacy = self.diplomacy_type(self)
         self.council = SecurityCouncil(self)
 
         # Start at rest (ODD 5.1): oil exports, the economy, citizens' resentment and the
