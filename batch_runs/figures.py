@@ -363,3 +363,83 @@ def finals_figure(
         template="plotly_white",
     )
     return fig
+
+
+# --- calibration report ----------------------------------------------------------------
+
+# Marginal posteriors shown in the calibration report: the parameters the record pins
+# down best.
+MARGINALS_SHOWN = 12
+
+
+def calibration_figures(
+    posterior: pd.DataFrame, rounds: pd.DataFrame, summary: pd.DataFrame
+) -> list[go.Figure]:
+    """The calibration report: distance by round, shrinkage of every parameter, and the
+    weighted marginal posteriors of the best-pinned parameters over their prior ranges."""
+    by_round = go.Figure()
+    by_round.add_trace(
+        go.Scatter(x=rounds["round"], y=rounds["threshold"], name="tolerance (threshold)")
+    )
+    by_round.add_trace(
+        go.Scatter(x=rounds["round"], y=rounds["mean_distance"], name="mean distance kept")
+    )
+    by_round.update_layout(
+        title="ABC-SMC rounds: the tolerance tightens",
+        xaxis_title="round",
+        yaxis_title="mean miss over patterns and seeds",
+        width=900,
+        height=380,
+        template="plotly_white",
+    )
+    order = summary.sort_values("shrinkage")
+    shrink = go.Figure(
+        go.Bar(
+            x=order["shrinkage"],
+            y=order["parameter"],
+            orientation="h",
+            marker_color=np.where(order["pinned"], _COLOURS[2], _COLOURS[7]),
+            customdata=np.column_stack([order["q025"], order["median"], order["q975"]]),
+            hovertemplate="%{y}: shrinkage %{x:.2f}<br>median %{customdata[1]:.3g} "
+            "(95%: %{customdata[0]:.3g} to %{customdata[2]:.3g})<extra></extra>",
+        )
+    )
+    shrink.update_layout(
+        title="What the record pins down: 1 - posterior sd / prior sd (green: 95% interval "
+        "within half the prior range)",
+        xaxis_title="shrinkage",
+        width=900,
+        height=max(400, 16 * len(order) + 120),
+        template="plotly_white",
+        margin={"l": 230},
+    )
+    shown = summary.head(MARGINALS_SHOWN)
+    cols = 3
+    rows = max(1, math.ceil(len(shown) / cols))
+    marginals = make_subplots(rows=rows, cols=cols, subplot_titles=list(shown["parameter"]))
+    for i, row in enumerate(shown.itertuples()):
+        r, c = divmod(i, cols)
+        marginals.add_trace(
+            go.Histogram(
+                x=posterior[row.parameter],
+                y=posterior["weight"],
+                histfunc="sum",
+                xbins={
+                    "start": row.prior_low,
+                    "end": row.prior_high,
+                    "size": (row.prior_high - row.prior_low) / 20 or 1,
+                },
+                marker_color=_COLOURS[0],
+                showlegend=False,
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        marginals.update_xaxes(range=[row.prior_low, row.prior_high], row=r + 1, col=c + 1)
+    marginals.update_layout(
+        title="Weighted posterior of the best-pinned parameters (x axis: the prior range)",
+        width=900,
+        height=260 * rows + 80,
+        template="plotly_white",
+    )
+    return [by_round, shrink, marginals]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,8 @@ def _fake_results(scenario: Scenario, seed: int, steps: int, effect: float = 0.0
     rng = np.random.default_rng(seed)
     months = np.arange(steps + 1)
     shared = rng.normal(0.0, 0.1, steps + 1)  # common to both arms of a pair (CRN)
-    own = np.random.default_rng([seed, hash(scenario.parameters.western_policy) % 2**32])
+    # crc32, not hash(): str hashes change with every process (PYTHONHASHSEED).
+    own = np.random.default_rng([seed, zlib.crc32(scenario.parameters.western_policy.encode())])
     noise = own.normal(0.0, 0.02, steps + 1)
     bump = effect if scenario.parameters.western_policy == "refuse" else 0.0
     frame = {"step": months, "resolve": 0.5 + shared + noise + bump}

@@ -1,0 +1,605 @@
+"""Calibration: fit the uncertain parameters to the patterns of the 2003-2009 record by
+approximate Bayesian computation (ABC-SMC), every simulation run by the sweep runner.
+
+The record gives no likelihood, only patterns a run reproduces or misses
+(``batch_runs.patterns``). ABC-SMC (Beaumont et al. 2009; Del Moral et al. 2012) draws
+parameter sets ("particles") from the prior, keeps those whose simulated runs come
+closest to the record, and refines them over rounds with a shrinking tolerance; the
+survivors of the last round, with their importance weights, are a sample of the
+approximate posterior. The library is ELFI (Engine for Likelihood-Free Inference,
+Lintusaari et al. 2018), chosen over pyabc because ELFI hands the simulator whole
+*batches* of particles, seeded by the batch index, so that each batch becomes one sweep
+of the runner (parallel, resumable, Dask where asked, every run reproducible); pyabc's
+samplers call the simulator one particle at a time in their own worker pools and reseed
+them from the operating system, so runs could be neither resumed nor reproduced.
+
+Priors are uniform over the schema's ranges (``Parameter.low``/``high``); whole-number
+parameters are drawn on the same range and rounded. ELFI works on an unbounded copy of
+each parameter, ``z`` with a standard logistic prior, mapped to ``low + (high - low) *
+expit(z)``, which is uniform on the range: its Gaussian proposals would otherwise fall
+outside a box of several dozen bounded parameters almost always. A particle's distance
+is its mean miss over the patterns and ``seeds`` independent runs (0 = every pattern in
+every run).
+
+Output folder (docs/validation.md describes each file): ``posterior.csv`` (the last
+round's particles, weights and distances), ``rounds.csv`` (threshold, simulations and
+acceptance per round), ``summary.csv`` (per parameter: prior, posterior quantiles,
+shrinkage, whether the record pins it down), ``posterior.html`` (Plotly figures),
+``calibrated.toml`` and ``calibrated_<scenario>.toml`` (scenario files with every fitted
+parameter at its posterior median), ``manifest.json``, and ``batches/`` (one sweep per
+batch of particles, which ``resume`` reuses). Serves claim C9 (ODD 1.3): grounding the
+whole model in the history its argument rests on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from batch_runs.baselines import PatternSummary
+from batch_runs.patterns import PATTERN_IDS, get_patterns
+from batch_runs.runner import (
+    SweepError,
+    code_version,
+    read_runs,
+    run_sweep,
+    scenario_digest,
+)
+from batch_runs.spec import SpecError, SweepSpec
+from batch_runs.validation import check_covers
+from model.export import write_csv_atomic, write_text_atomic
+from model.parameters import SCHEMA, get_parameter
+from model.scenarios import load_scenario
+
+MANIFEST_FILE = "manifest.json"
+BATCHES_DIR = "batches"
+OUTPUT_FILES = (
+    "posterior.csv",
+    "rounds.csv",
+    "summary.csv",
+    "posterior.html",
+    "calibrated.toml",
+)
+# A parameter counts as pinned down by the record when its posterior's 95% interval
+# covers at most half of its prior range.
+PINNED_WIDTH = 0.5
+# Significant digits of a calibrated value: a median from a few hundred particles does
+# not know more.
+ESTIMATE_DIGITS = 4
+# Seeds of a batch's sweep are drawn below this bound from ELFI's batch random state.
+_SEED_BOUND = 2**31 - 1
+
+
+class CalibrationError(SweepError):
+    """A calibration that cannot start or resume as asked (one line, exit 2)."""
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """What to fit and with what budget; validated on construction.
+
+    ``parameters``: names to fit (default: every uncertain parameter of the schema but
+    the critics' counter-mechanisms K1-K3, which are the alternative hypotheses the claims
+    audit switches on and off: fitting them would let the width of their prior decide
+    the argument).
+    ``fixed``: overrides for every run (e.g. a smaller population). ``particles``:
+    posterior sample size. ``rounds``: ABC-SMC rounds after the first (rejection from
+    the prior). ``quantile``: the share of particles each round's tolerance keeps.
+    ``seeds``: runs per particle. ``batch_size``: particles per sweep. ``apply_to``: the
+    scenario the calibrated parameters are written onto (besides ``scenario``).
+    """
+
+    scenario: str = "history_2003"
+    parameters: tuple[str, ...] | None = None
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    patterns: tuple[str, ...] = PATTERN_IDS
+    particles: int = 200
+    rounds: int = 4
+    quantile: float = 0.2
+    seeds: int = 5
+    batch_size: int = 100
+    seed: int = 2003
+    apply_to: str = "baseline_2011"
+
+    def __post_init__(self) -> None:
+        for name, low in (
+            ("particles", 2),
+            ("rounds", 0),
+            ("seeds", 1),
+            ("batch_size", 1),
+            ("seed", 0),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise SpecError(
+                    f"{name}: {value!r} is not allowed; expected a whole number >= {low}"
+                )
+        if not (isinstance(self.quantile, float | int) and 0 < self.quantile < 1):
+            raise SpecError(f"quantile: {self.quantile!r} is not allowed; expected 0 < q < 1")
+        names = self.parameters
+        if names is None:
+            names = default_parameters()
+        names = tuple(names)
+        if not names:
+            raise SpecError("parameters: give at least one parameter to fit")
+        for name in names:
+            p = get_parameter(name)
+            if p.kind not in (int, float):
+                raise SpecError(f"parameter '{name}' is not numeric; only numbers can be fitted")
+        if len(set(names)) != len(names):
+            raise SpecError("parameters: a parameter is named twice")
+        fixed = {n: get_parameter(n).validate(v) for n, v in dict(self.fixed).items()}
+        both = sorted(set(fixed) & set(names))
+        if both:
+            raise SpecError(f"parameter '{both[0]}' is both fixed and fitted")
+        get_patterns(self.patterns)
+        object.__setattr__(self, "parameters", names)
+        object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "patterns", tuple(self.patterns))
+        object.__setattr__(self, "quantile", float(self.quantile))
+        scenario = load_scenario(self.scenario).with_overrides(**fixed)
+        check_covers(scenario.parameters.start_date, scenario.months, self.patterns)
+        load_scenario(self.apply_to)
+
+    def to_json(self) -> dict[str, Any]:
+        """Normalised form (the manifest's ``spec``)."""
+        data = asdict(self)
+        data["parameters"] = list(self.parameters)
+        data["patterns"] = list(self.patterns)
+        data["fixed"] = dict(self.fixed)
+        return data
+
+    def digest(self) -> str:
+        """SHA-256 of :meth:`to_json`: equal digests, equal calibrations."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def simulations_per_round(self) -> int:
+        """Particles simulated in the first round (later rounds: until enough pass)."""
+        return math.ceil(self.particles / self.quantile)
+
+
+@dataclass(frozen=True)
+class CalibrationProgress:
+    """Passed to the ``progress`` callback after every batch of particles."""
+
+    round: int
+    rounds: int
+    particles_simulated: int
+    runs: int
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """What ``calibrate`` wrote: the posterior, the rounds and the parameter summary."""
+
+    out_dir: Path
+    posterior: pd.DataFrame
+    rounds: pd.DataFrame
+    summary: pd.DataFrame
+    estimate: dict[str, Any]
+    elapsed_s: float
+
+
+def default_parameters() -> tuple[str, ...]:
+    """The parameters a calibration fits unless told otherwise: the uncertain ones,
+    except the critics' counter-mechanisms (claims K1-K3)."""
+    return tuple(n for n, p in SCHEMA.items() if p.uncertain and not p.claim.startswith("K"))
+
+
+def _prior_bounds(name: str) -> tuple[float, float]:
+    p = SCHEMA[name]
+    return float(p.low), float(p.high)
+
+
+def to_range(name: str, z: np.ndarray | float) -> np.ndarray:
+    """The parameter value of ELFI's unbounded coordinate ``z`` (uniform on the range
+    when ``z`` has a standard logistic distribution)."""
+    low, high = _prior_bounds(name)
+    return low + (high - low) * expit(np.asarray(z, dtype=float))
+
+
+def point_values(spec: CalibrationSpec, row: Sequence[float]) -> dict[str, Any]:
+    """A particle's parameter values (on the parameters' own scale), rounded and
+    validated by the schema."""
+    values = {}
+    for name, value in zip(spec.parameters, row, strict=True):
+        p = SCHEMA[name]
+        low, high = _prior_bounds(name)
+        value = min(high, max(low, float(value)))
+        values[name] = p.validate(round(value) if p.kind is int else value)
+    return values
+
+
+class _BatchSimulator:
+    """ELFI's simulator: a batch of particles becomes one sweep of the runner."""
+
+    def __init__(
+        self,
+        spec: CalibrationSpec,
+        out_dir: Path,
+        run_options: Mapping[str, Any],
+        on_batch: Callable[[int], None],
+    ) -> None:
+        self.spec = spec
+        self.out_dir = out_dir
+        self.run_options = dict(run_options)
+        self.on_batch = on_batch
+        self.summary = PatternSummary(spec.patterns)
+        self.months = load_scenario(spec.scenario).months
+
+    def __call__(self, *columns: np.ndarray, batch_size: int = 1, random_state=None):
+        rows = np.column_stack(
+            [
+                to_range(n, np.atleast_1d(c))
+                for n, c in zip(self.spec.parameters, columns, strict=True)
+            ]
+        )
+        points = [self.spec.fixed | point_values(self.spec, row) for row in rows]
+        seed = int(random_state.randint(0, _SEED_BOUND)) if random_state is not None else 0
+        sweep = SweepSpec(
+            scenario=self.spec.scenario,
+            points=points,
+            replicates=self.spec.seeds,
+            steps=self.months,
+            seed=seed,
+            every=self.months,
+            title="calibration batch",
+        )
+        folder = self.out_dir / BATCHES_DIR / sweep.digest()[:16]
+        run_sweep(
+            sweep,
+            folder,
+            resume=folder.exists(),
+            summary=self.summary,
+            command=["iran-sim", "calibrate", "(batch)"],
+            **self.run_options,
+        )
+        runs = read_runs(folder)
+        failed = runs[runs["status"] != "ok"]
+        if not failed.empty:
+            raise CalibrationError(
+                f"{len(failed)} runs of batch {folder.name} failed (first: "
+                f"{failed['error'].iloc[0]}); see {folder / 'runs.csv'}"
+            )
+        misses = runs.groupby("point")[list(self.summary.columns)].mean()
+        self.on_batch(len(points))
+        return misses.sort_index().to_numpy()
+
+
+def _mean_miss(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """A particle's distance: its mean miss over patterns (the record misses nothing)."""
+    return np.mean(np.abs(simulated - observed), axis=1)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"{out_dir}: cannot read {MANIFEST_FILE} ({exc})") from None
+
+
+def _prepare(out_dir: Path, spec: CalibrationSpec, resume: bool) -> dict[str, Any] | None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CalibrationError(f"{out_dir}: exists and is not a folder")
+    manifest_path = out_dir / MANIFEST_FILE
+    if not manifest_path.exists():
+        if resume:
+            raise CalibrationError(f"--resume: {out_dir} holds no calibration to complete")
+        if out_dir.exists() and any(out_dir.iterdir()):
+            raise CalibrationError(
+                f"{out_dir} is not empty; choose another --out (or --resume a calibration)"
+            )
+        return None
+    if not resume:
+        raise CalibrationError(
+            f"{out_dir} already holds a calibration; use --resume to complete it, or "
+            "choose another --out"
+        )
+    manifest = _read_manifest(out_dir)
+    if manifest.get("spec_digest") != spec.digest():
+        raise CalibrationError(
+            f"cannot resume {out_dir}: the calibration's settings differ from the manifest's"
+        )
+    if manifest.get("code_version") != code_version():
+        raise CalibrationError(
+            f"cannot resume {out_dir}: the model code differs from the code that started it"
+        )
+    return manifest
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    backend: str = "process",
+    scheduler: Any = None,
+    resume: bool = False,
+    progress: Callable[[CalibrationProgress], None] | None = None,
+    command: Sequence[str] | None = None,
+) -> CalibrationResult:
+    """Fit ``spec.parameters`` by ABC-SMC and write the results to ``out_dir``.
+
+    Every batch of particles runs as one sweep in ``out_dir/batches`` with ``workers``
+    processes (or Dask); with ``resume`` a stopped calibration starts again with the same
+    settings and reuses every batch already run (ELFI draws the same particles from the
+    same seed, so the same sweeps come up). Raises CalibrationError (or SpecError) on
+    bad input before writing anything.
+    """
+    try:
+        import elfi
+    except ImportError:
+        raise CalibrationError(
+            "calibration needs ELFI: pip install 'iran-sim[calibrate]'"
+        ) from None
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    previous = _prepare(out_dir, spec, resume)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scenario = load_scenario(spec.scenario)
+    manifest: dict[str, Any] = previous or {
+        "tool": "iran-sim calibrate",
+        "method": "ABC-SMC (ELFI SMC, quantile thresholds)",
+        "spec": spec.to_json(),
+        "spec_digest": spec.digest(),
+        "scenario_digest": scenario_digest(scenario),
+        "code_version": code_version(),
+        "packages": {
+            name: metadata.version(name) for name in ("iran-sim", "elfi", "mesa", "numpy")
+        },
+        "sessions": [],
+    }
+    session = {"command": list(command or []), "started": _now(), "finished": None}
+    manifest["sessions"].append(session)
+    manifest["status"] = "running"
+    _write_json(out_dir / MANIFEST_FILE, manifest)
+
+    state = {"particles": 0, "round": 0}
+
+    def on_batch(n: int) -> None:
+        state["particles"] += n
+        if progress is not None:
+            progress(
+                CalibrationProgress(
+                    round=state["round"],
+                    rounds=spec.rounds + 1,
+                    particles_simulated=state["particles"],
+                    runs=state["particles"] * spec.seeds,
+                    elapsed_s=time.perf_counter() - started,
+                )
+            )
+
+    run_options = {"workers": workers, "backend": backend, "scheduler": scheduler}
+    simulator = _BatchSimulator(spec, out_dir, run_options, on_batch)
+    model = elfi.new_model()
+    priors = []
+    for name in spec.parameters:
+        priors.append(elfi.Prior("logistic", 0.0, 1.0, model=model, name=name))
+    observed = np.zeros((1, len(spec.patterns)))
+    simulated = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="misses")
+    distance = elfi.Distance(_mean_miss, simulated, model=model, name="distance")
+    # One batch at a time: each batch is already a parallel sweep, and a batch submitted
+    # ahead would be run and thrown away when a round ends.
+    sampler = elfi.SMC(distance, batch_size=spec.batch_size, seed=spec.seed, max_parallel_batches=1)
+    sampler.bar = False  # our own progress reporting replaces ELFI's bar
+    quantiles = [spec.quantile] * (spec.rounds + 1)
+    sampler.set_objective(spec.particles, quantiles=quantiles)
+    try:
+        while not sampler.finished:
+            state["round"] = sampler.state["round"] + 1
+            sampler.iterate()
+        result = sampler.extract_result()
+    finally:
+        session["finished"] = _now()
+        session["particles_simulated"] = state["particles"]
+        _write_json(out_dir / MANIFEST_FILE, manifest)
+
+    posterior, rounds = _tables(spec, result)
+    summary = summarise(spec, posterior)
+    estimate = estimate_from(spec, summary)
+    _write_outputs(out_dir, spec, posterior, rounds, summary, estimate)
+    manifest["status"] = "complete"
+    manifest["finished"] = _now()
+    manifest["counts"] = {
+        "particles_simulated": int(rounds["simulations"].sum()),
+        "runs": int(rounds["simulations"].sum()) * spec.seeds,
+    }
+    manifest["elapsed_s"] = round(time.perf_counter() - started, 1)
+    _write_json(out_dir / MANIFEST_FILE, manifest)
+    return CalibrationResult(
+        out_dir, posterior, rounds, summary, estimate, time.perf_counter() - started
+    )
+
+
+def _tables(spec: CalibrationSpec, result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The last round's particles, and one row per round."""
+    last = result.populations[-1]
+    columns = {}
+    for name in spec.parameters:
+        values = to_range(name, last.outputs[name])
+        columns[name] = np.round(values) if SCHEMA[name].kind is int else values
+    posterior = pd.DataFrame(columns)
+    weights = np.asarray(last.weights, dtype=float)
+    posterior.insert(0, "weight", weights / weights.sum())
+    posterior.insert(1, "distance", np.asarray(last.discrepancies, dtype=float))
+    posterior.insert(0, "particle", range(len(posterior)))
+    rounds = pd.DataFrame(
+        {
+            "round": range(1, len(result.populations) + 1),
+            "threshold": [float(p.threshold) for p in result.populations],
+            "simulations": [int(p.n_sim) for p in result.populations],
+            "accepted": [int(p.n_samples) for p in result.populations],
+            "mean_distance": [
+                float(np.average(p.discrepancies, weights=p.weights)) for p in result.populations
+            ],
+        }
+    )
+    rounds["acceptance"] = rounds["accepted"] / rounds["simulations"]
+    return posterior, rounds
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    cumulative /= cumulative[-1]
+    return float(values[order][np.searchsorted(cumulative, q, side="left")])
+
+
+def summarise(spec: CalibrationSpec, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Per fitted parameter: prior, weighted posterior mean, sd and quantiles, the
+    shrinkage of its spread, and whether the record pins it down."""
+    weights = posterior["weight"].to_numpy()
+    rows = []
+    for name in spec.parameters:
+        values = posterior[name].to_numpy(dtype=float)
+        low, high = _prior_bounds(name)
+        width = high - low
+        mean = float(np.average(values, weights=weights))
+        sd = float(math.sqrt(np.average((values - mean) ** 2, weights=weights)))
+        q025, q50, q975 = (_weighted_quantile(values, weights, q) for q in (0.025, 0.5, 0.975))
+        prior_sd = width / math.sqrt(12.0)
+        rows.append(
+            {
+                "parameter": name,
+                "claim": SCHEMA[name].claim,
+                "prior_low": low,
+                "prior_high": high,
+                "default": SCHEMA[name].default,
+                "posterior_mean": mean,
+                "posterior_sd": sd,
+                "q025": q025,
+                "median": q50,
+                "q975": q975,
+                "shrinkage": 1.0 - sd / prior_sd if prior_sd > 0 else 0.0,
+                "interval_share": (q975 - q025) / width if width > 0 else 0.0,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["pinned"] = table["interval_share"] <= PINNED_WIDTH
+    return table.sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def estimate_from(spec: CalibrationSpec, summary: pd.DataFrame) -> dict[str, Any]:
+    """The calibrated values: each fitted parameter at its posterior median, to
+    ``ESTIMATE_DIGITS`` significant digits."""
+    medians = summary.set_index("parameter")["median"]
+    rounded = [float(f"{medians[name]:.{ESTIMATE_DIGITS}g}") for name in spec.parameters]
+    return point_values(spec, rounded)
+
+
+def scenario_text(
+    name: str, base: str, title: str, estimate: Mapping[str, Any], spec: CalibrationSpec
+) -> str:
+    """A scenario file that applies the calibrated values to ``base``."""
+    lines = [
+        f"# Written by iran-sim calibrate: the parameters fitted by ABC-SMC to the patterns "
+        f"of {spec.scenario}",
+        f"# ({len(spec.patterns)} patterns, {spec.particles} particles, {spec.rounds + 1} "
+        f"rounds, {spec.seeds} seeds each; seed {spec.seed}), each at its posterior median.",
+        f'name = "{name}"',
+        f'base = "{base}"',
+        f'title = "{title}"',
+        'description = """\\',
+        f"The {base} scenario with every behavioural parameter fitted to the 2003-2009 record \\",
+        f'(see docs/validation.md): {len(estimate)} parameters at their posterior medians."""',
+        "",
+        "[parameters]",
+    ]
+    for key in spec.parameters:
+        value = estimate[key]
+        lines.append(f"{key} = {value!r}")
+    for key, value in spec.fixed.items():
+        if key != "n_citizens":
+            lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _base_reference(scenario: str) -> str:
+    """How a written scenario file names its base: a shipped scenario by its name, a
+    file by its absolute path (so the calibrated file works wherever it is moved)."""
+    text = str(scenario)
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        return str(Path(text).resolve())
+    return text
+
+
+def _write_outputs(
+    out_dir: Path,
+    spec: CalibrationSpec,
+    posterior: pd.DataFrame,
+    rounds: pd.DataFrame,
+    summary: pd.DataFrame,
+    estimate: Mapping[str, Any],
+) -> None:
+    from batch_runs.figures import calibration_figures, write_html
+
+    write_csv_atomic(posterior, out_dir / "posterior.csv")
+    write_csv_atomic(rounds, out_dir / "rounds.csv")
+    write_csv_atomic(summary, out_dir / "summary.csv")
+    intro = (
+        f"<p>ABC-SMC fit of {len(spec.parameters)} parameters to {len(spec.patterns)} "
+        f"patterns of the {spec.scenario} scenario: {spec.particles} particles, "
+        f"{len(rounds)} rounds, {spec.seeds} runs per particle, master seed {spec.seed}. "
+        f"Priors are uniform over the schema's ranges. See docs/validation.md.</p>"
+    )
+    write_html(
+        out_dir / "posterior.html",
+        "Calibration to the 2003-2009 record",
+        calibration_figures(posterior, rounds, summary),
+        intro,
+    )
+    target = load_scenario(spec.apply_to).name
+    write_text_atomic(
+        out_dir / "calibrated.toml",
+        scenario_text(
+            "calibrated",
+            _base_reference(spec.apply_to),
+            f"{target}, calibrated to 2003-2009",
+            estimate,
+            spec,
+        ),
+    )
+    fitted = load_scenario(spec.scenario)
+    name = f"calibrated_{fitted.name}"
+    write_text_atomic(
+        out_dir / f"{name}.toml",
+        scenario_text(
+            name, _base_reference(spec.scenario), f"{fitted.name}, calibrated", estimate, spec
+        ),
+    )
+
+
+__all__ = [
+    "CalibrationError",
+    "CalibrationProgress",
+    "CalibrationResult",
+    "CalibrationSpec",
+    "calibrate",
+    "estimate_from",
+    "point_values",
+    "scenario_text",
+    "summarise",
+]

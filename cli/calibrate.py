@@ -1,0 +1,209 @@
+"""``iran-sim calibrate``: fit the uncertain parameters to the patterns of the 2003-2009
+record by ABC-SMC (ELFI), every simulation run by the sweep runner (docs/validation.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from batch_runs.calibration import (
+    CalibrationProgress,
+    CalibrationSpec,
+    calibrate,
+    default_parameters,
+)
+from batch_runs.runner import BACKENDS
+from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
+from cli.errors import UsageError
+from cli.patterns import parse_ids
+
+DEFAULT_OUT = "calibration"
+PLAIN_INTERVAL_S = 10.0
+_DEFAULTS = CalibrationSpec.__dataclass_fields__
+
+
+def _default(name: str):
+    return _DEFAULTS[name].default
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``calibrate`` subcommand."""
+    parser = subparsers.add_parser(
+        "calibrate",
+        help="fit the uncertain parameters to the 2003-2009 record (ABC-SMC)",
+        description="Fit parameters to the patterns of the 2003-2009 record by approximate "
+        "Bayesian computation (ABC-SMC with ELFI): particles drawn from uniform priors over "
+        "the schema's ranges, each run for several seeds through the sweep runner, kept "
+        "when they come closest to the record. Writes DIR/posterior.csv, rounds.csv, "
+        "summary.csv, posterior.html, calibrated.toml (the calibrated parameters on "
+        "--apply-to) and calibrated_<scenario>.toml. See docs/validation.md.",
+    )
+    add_scenario_flags(parser)
+    parser.set_defaults(scenario=_default("scenario"))
+    parser.add_argument(
+        "--params",
+        default=None,
+        metavar="NAME,NAME,...",
+        help=f"parameters to fit (default: the {len(default_parameters())} uncertain ones "
+        "except the critics' K1-K3); --set fixes others for every run",
+    )
+    parser.add_argument(
+        "--patterns", default=None, metavar="P01,P02,...", help="patterns to fit (default all)"
+    )
+    parser.add_argument(
+        "--particles",
+        type=positive_int,
+        default=_default("particles"),
+        help=f"posterior sample size (default {_default('particles')})",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=non_negative_int,
+        default=_default("rounds"),
+        help=f"ABC-SMC rounds after the first (default {_default('rounds')})",
+    )
+    parser.add_argument(
+        "--quantile",
+        type=float,
+        default=_default("quantile"),
+        help=f"share of particles each round's tolerance keeps (default {_default('quantile')})",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=_default("seeds"),
+        help=f"runs per particle (default {_default('seeds')})",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=_default("batch_size"),
+        help=f"particles per sweep (default {_default('batch_size')})",
+    )
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=_default("seed"), help="master seed"
+    )
+    parser.add_argument(
+        "--apply-to",
+        default=_default("apply_to"),
+        metavar="NAME|PATH",
+        help=f"scenario calibrated.toml extends (default {_default('apply_to')})",
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"
+    )
+    parser.add_argument("--backend", choices=BACKENDS, default="process", help="process or dask")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler")
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a stopped calibration in DIR (same settings), reusing its batches",
+    )
+    parser.set_defaults(func=run)
+
+
+def parse_names(text: str | None) -> tuple[str, ...] | None:
+    """``a,b,c`` to a tuple of names (checked by CalibrationSpec), None for the default."""
+    if text is None:
+        return None
+    names = tuple(part.strip() for part in text.split(","))
+    if not all(names):
+        raise UsageError(f"--params {text!r}: empty name; expected NAME,NAME,...")
+    return names
+
+
+class _Reporter:
+    """A tqdm counter of particles (with the round) on a terminal; else plain lines."""
+
+    def __init__(self, spec: CalibrationSpec) -> None:
+        self.spec = spec
+        self.last: CalibrationProgress | None = None
+        self._bar = None
+        self._next = time.monotonic() + PLAIN_INTERVAL_S
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(desc="calibrate", unit="particle", leave=False)
+
+    def __call__(self, p: CalibrationProgress) -> None:
+        if self._bar is not None:
+            done = self.last.particles_simulated if self.last else 0
+            self._bar.set_description(f"calibrate, round {p.round}/{p.rounds}")
+            self._bar.update(p.particles_simulated - done)
+        elif time.monotonic() >= self._next:
+            self._next = time.monotonic() + PLAIN_INTERVAL_S
+            print(
+                f"calibrate: round {p.round}/{p.rounds}, {p.particles_simulated} particles "
+                f"({p.runs} runs) in {p.elapsed_s:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.last = p
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate everything, calibrate, print what the record pins down."""
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    spec = CalibrationSpec(
+        scenario=args.scenario,
+        parameters=parse_names(args.params),
+        fixed=parse_overrides(args.overrides),
+        patterns=parse_ids(args.patterns),
+        particles=args.particles,
+        rounds=args.rounds,
+        quantile=args.quantile,
+        seeds=args.seeds,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        apply_to=args.apply_to,
+    )
+    reporter = _Reporter(spec)
+    out = Path(args.out)
+    try:
+        result = calibrate(
+            spec,
+            out,
+            workers=args.workers or os.cpu_count() or 1,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=reporter,
+            command=["iran-sim", "calibrate", *sys.argv[2:]],
+        )
+    except KeyboardInterrupt:
+        reporter.close()
+        print(
+            f"iran-sim calibrate: interrupted; the batches run so far are kept in {out}; add "
+            "--resume to the same command to continue",
+            file=sys.stderr,
+        )
+        return 130
+    reporter.close()
+    rounds = result.rounds
+    pinned = result.summary[result.summary["pinned"]]["parameter"].tolist()
+    print(
+        f"calibrate: {len(rounds)} rounds, {int(rounds['simulations'].sum())} particles "
+        f"({int(rounds['simulations'].sum()) * spec.seeds} runs) in {result.elapsed_s:.0f} s; "
+        f"final tolerance {rounds['threshold'].iloc[-1]:.3f}, mean distance "
+        f"{rounds['mean_distance'].iloc[-1]:.3f}",
+        file=sys.stderr,
+    )
+    print(
+        f"calibrate: the record pins down {len(pinned)} of {len(spec.parameters)} parameters"
+        + (f" ({', '.join(pinned[:8])}{', ...' if len(pinned) > 8 else ''})" if pinned else "")
+        + f"; wrote posterior.csv, rounds.csv, summary.csv, posterior.html, calibrated.toml "
+        f"to {out}",
+        file=sys.stderr,
+    )
+    return 0
