@@ -13,6 +13,18 @@ of the runner (parallel, resumable, Dask where asked, every run reproducible); p
 samplers call the simulator one particle at a time in their own worker pools and reseed
 them from the operating system, so runs could be neither resumed nor reproduced.
 
+Two stages. **Screening**: unless the parameters to fit are named, every candidate
+(the uncertain parameters but the critics' K1-K3) is drawn together on a Latin
+hypercube over its range, each point run for ``seeds`` seeds; a parameter's influence is
+the largest absolute Spearman correlation between its value and the distance or any
+pattern's miss. The record can only inform parameters it is sensitive to: the most
+influential ones (at most ``max_fitted``, each above three standard errors, 3 / sqrt(N))
+are fitted, and so are the parameters of the rules each pattern tests by design
+(``Pattern.informs``), which a screening cannot see when the prior almost never
+produces the pattern; the others stay at their scenario values and are reported as
+loose.
+**Fitting**: ABC-SMC on the selected parameters.
+
 Priors are uniform over the schema's ranges (``Parameter.low``/``high``); whole-number
 parameters are drawn on the same range and rounded. ELFI works on an unbounded copy of
 each parameter, ``z`` with a standard logistic prior, mapped to ``low + (high - low) *
@@ -21,14 +33,16 @@ outside a box of several dozen bounded parameters almost always. A particle's di
 is its mean miss over the patterns and ``seeds`` independent runs (0 = every pattern in
 every run).
 
-Output folder (docs/validation.md describes each file): ``posterior.csv`` (the last
-round's particles, weights and distances), ``rounds.csv`` (threshold, simulations and
+Output folder (docs/validation.md describes each file): ``screening.csv`` (every
+candidate's influence and whether it was fitted), ``posterior.csv`` (the last round's
+particles, weights and distances), ``rounds.csv`` (threshold, simulations and
 acceptance per round), ``summary.csv`` (per parameter: prior, posterior quantiles,
 shrinkage, whether the record pins it down), ``posterior.html`` (Plotly figures),
 ``calibrated.toml`` and ``calibrated_<scenario>.toml`` (scenario files with every fitted
-parameter at its posterior median), ``manifest.json``, and ``batches/`` (one sweep per
-batch of particles, which ``resume`` reuses). Serves claim C9 (ODD 1.3): grounding the
-whole model in the history its argument rests on.
+parameter at its posterior median), ``manifest.json``, ``screening/`` (the screening
+sweep) and ``batches/`` (one sweep per batch of particles); ``resume`` reuses both.
+Serves claim C9 (ODD 1.3): grounding the whole model in the history its argument rests
+on.
 """
 
 from __future__ import annotations
@@ -47,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from scipy.stats import spearmanr
 
 from batch_runs.baselines import PatternSummary
 from batch_runs.patterns import PATTERN_IDS, get_patterns
@@ -65,13 +80,18 @@ from model.scenarios import load_scenario
 
 MANIFEST_FILE = "manifest.json"
 BATCHES_DIR = "batches"
+SCREENING_DIR = "screening"
 OUTPUT_FILES = (
+    "screening.csv",
     "posterior.csv",
     "rounds.csv",
     "summary.csv",
     "posterior.html",
     "calibrated.toml",
 )
+# A correlation counts as an influence when it exceeds this many standard errors
+# (1 / sqrt(N) for N screened points): few false alarms among ~80 x 15 correlations.
+INFLUENCE_STANDARD_ERRORS = 3.0
 # A parameter counts as pinned down by the record when its posterior's 95% interval
 # covers at most half of its prior range.
 PINNED_WIDTH = 0.5
@@ -90,10 +110,12 @@ class CalibrationError(SweepError):
 class CalibrationSpec:
     """What to fit and with what budget; validated on construction.
 
-    ``parameters``: names to fit (default: every uncertain parameter of the schema but
-    the critics' counter-mechanisms K1-K3, which are the alternative hypotheses the claims
-    audit switches on and off: fitting them would let the width of their prior decide
-    the argument).
+    ``parameters``: names to fit, as given (no screening). Default: screen the
+    candidates, every uncertain parameter of the schema but the critics'
+    counter-mechanisms K1-K3 (the alternative hypotheses the claims audit switches on
+    and off: fitting them would let the width of their prior decide the argument), on
+    ``screening`` Latin-hypercube points, and fit the ``max_fitted`` most influential
+    plus the parameters of the rules the patterns test (``Pattern.informs``).
     ``fixed``: overrides for every run (e.g. a smaller population). ``particles``:
     posterior sample size. ``rounds``: ABC-SMC rounds after the first (rejection from
     the prior). ``quantile``: the share of particles each round's tolerance keeps.
@@ -105,6 +127,8 @@ class CalibrationSpec:
     parameters: tuple[str, ...] | None = None
     fixed: Mapping[str, Any] = field(default_factory=dict)
     patterns: tuple[str, ...] = PATTERN_IDS
+    screening: int = 400
+    max_fitted: int = 16
     particles: int = 200
     rounds: int = 4
     quantile: float = 0.2
@@ -120,6 +144,8 @@ class CalibrationSpec:
             ("seeds", 1),
             ("batch_size", 1),
             ("seed", 0),
+            ("screening", 2),
+            ("max_fitted", 1),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -129,19 +155,23 @@ class CalibrationSpec:
         if not (isinstance(self.quantile, float | int) and 0 < self.quantile < 1):
             raise SpecError(f"quantile: {self.quantile!r} is not allowed; expected 0 < q < 1")
         names = self.parameters
-        if names is None:
-            names = default_parameters()
-        names = tuple(names)
-        if not names:
+        if names is not None:
+            names = tuple(names)
+        for name in names or ():
+            get_parameter(name)
+        candidates = names if names is not None else default_parameters()
+        if not candidates:
             raise SpecError("parameters: give at least one parameter to fit")
-        for name in names:
+        for name in candidates:
             p = get_parameter(name)
             if p.kind not in (int, float):
                 raise SpecError(f"parameter '{name}' is not numeric; only numbers can be fitted")
-        if len(set(names)) != len(names):
+        if len(set(candidates)) != len(candidates):
             raise SpecError("parameters: a parameter is named twice")
         fixed = {n: get_parameter(n).validate(v) for n, v in dict(self.fixed).items()}
-        both = sorted(set(fixed) & set(names))
+        if names is None:
+            candidates = tuple(n for n in candidates if n not in fixed)
+        both = sorted(set(fixed) & set(candidates))
         if both:
             raise SpecError(f"parameter '{both[0]}' is both fixed and fitted")
         get_patterns(self.patterns)
@@ -156,7 +186,7 @@ class CalibrationSpec:
     def to_json(self) -> dict[str, Any]:
         """Normalised form (the manifest's ``spec``)."""
         data = asdict(self)
-        data["parameters"] = list(self.parameters)
+        data["parameters"] = None if self.parameters is None else list(self.parameters)
         data["patterns"] = list(self.patterns)
         data["fixed"] = dict(self.fixed)
         return data
@@ -165,6 +195,18 @@ class CalibrationSpec:
         """SHA-256 of :meth:`to_json`: equal digests, equal calibrations."""
         text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def screened(self) -> bool:
+        """Whether the parameters to fit are chosen by screening."""
+        return self.parameters is None
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The parameters screened (or, when named, fitted)."""
+        if self.parameters is not None:
+            return self.parameters
+        return tuple(n for n in default_parameters() if n not in self.fixed)
 
     @property
     def simulations_per_round(self) -> int:
@@ -185,9 +227,11 @@ class CalibrationProgress:
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """What ``calibrate`` wrote: the posterior, the rounds and the parameter summary."""
+    """What ``calibrate`` wrote: the screening (None when the parameters were named), the
+    posterior, the rounds and the parameter summary."""
 
     out_dir: Path
+    screening: pd.DataFrame | None
     posterior: pd.DataFrame
     rounds: pd.DataFrame
     summary: pd.DataFrame
@@ -213,16 +257,39 @@ def to_range(name: str, z: np.ndarray | float) -> np.ndarray:
     return low + (high - low) * expit(np.asarray(z, dtype=float))
 
 
-def point_values(spec: CalibrationSpec, row: Sequence[float]) -> dict[str, Any]:
+def point_values(names: Sequence[str], row: Sequence[float]) -> dict[str, Any]:
     """A particle's parameter values (on the parameters' own scale), rounded and
     validated by the schema."""
     values = {}
-    for name, value in zip(spec.parameters, row, strict=True):
+    for name, value in zip(names, row, strict=True):
         p = SCHEMA[name]
         low, high = _prior_bounds(name)
         value = min(high, max(low, float(value)))
         values[name] = p.validate(round(value) if p.kind is int else value)
     return values
+
+
+def _run_misses(
+    spec: CalibrationSpec, sweep: SweepSpec, folder: Path, run_options: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Run (or, when the folder holds it, reuse) one sweep; its mean misses per point."""
+    summary = PatternSummary(spec.patterns)
+    run_sweep(
+        sweep,
+        folder,
+        resume=folder.exists(),
+        summary=summary,
+        command=["iran-sim", "calibrate", f"({folder.parent.name})"],
+        **dict(run_options),
+    )
+    runs = read_runs(folder)
+    failed = runs[runs["status"] != "ok"]
+    if not failed.empty:
+        raise CalibrationError(
+            f"{len(failed)} runs of {folder} failed (first: {failed['error'].iloc[0]}); "
+            f"see {folder / 'runs.csv'}"
+        )
+    return runs.groupby("point")[list(summary.columns)].mean().sort_index()
 
 
 class _BatchSimulator:
@@ -231,25 +298,23 @@ class _BatchSimulator:
     def __init__(
         self,
         spec: CalibrationSpec,
+        fitted: Sequence[str],
         out_dir: Path,
         run_options: Mapping[str, Any],
         on_batch: Callable[[int], None],
     ) -> None:
         self.spec = spec
+        self.fitted = tuple(fitted)
         self.out_dir = out_dir
         self.run_options = dict(run_options)
         self.on_batch = on_batch
-        self.summary = PatternSummary(spec.patterns)
         self.months = load_scenario(spec.scenario).months
 
     def __call__(self, *columns: np.ndarray, batch_size: int = 1, random_state=None):
         rows = np.column_stack(
-            [
-                to_range(n, np.atleast_1d(c))
-                for n, c in zip(self.spec.parameters, columns, strict=True)
-            ]
+            [to_range(n, np.atleast_1d(c)) for n, c in zip(self.fitted, columns, strict=True)]
         )
-        points = [self.spec.fixed | point_values(self.spec, row) for row in rows]
+        points = [self.spec.fixed | point_values(self.fitted, row) for row in rows]
         seed = int(random_state.randint(0, _SEED_BOUND)) if random_state is not None else 0
         sweep = SweepSpec(
             scenario=self.spec.scenario,
@@ -261,24 +326,63 @@ class _BatchSimulator:
             title="calibration batch",
         )
         folder = self.out_dir / BATCHES_DIR / sweep.digest()[:16]
-        run_sweep(
-            sweep,
-            folder,
-            resume=folder.exists(),
-            summary=self.summary,
-            command=["iran-sim", "calibrate", "(batch)"],
-            **self.run_options,
-        )
-        runs = read_runs(folder)
-        failed = runs[runs["status"] != "ok"]
-        if not failed.empty:
-            raise CalibrationError(
-                f"{len(failed)} runs of batch {folder.name} failed (first: "
-                f"{failed['error'].iloc[0]}); see {folder / 'runs.csv'}"
-            )
-        misses = runs.groupby("point")[list(self.summary.columns)].mean()
+        misses = _run_misses(self.spec, sweep, folder, self.run_options)
         self.on_batch(len(points))
-        return misses.sort_index().to_numpy()
+        return misses.to_numpy()
+
+
+def screen(spec: CalibrationSpec, out_dir: Path, run_options: Mapping[str, Any]) -> pd.DataFrame:
+    """Screening: every candidate drawn together on a Latin hypercube; per candidate,
+    its Spearman correlation with the distance and with each pattern's miss, its
+    influence (the largest of their absolute values) and whether it is fitted."""
+    months = load_scenario(spec.scenario).months
+    sweep = SweepSpec(
+        scenario=spec.scenario,
+        parameters=dict(spec.fixed),
+        vary=dict.fromkeys(spec.candidates, "*"),
+        sample="lhs",
+        samples=spec.screening,
+        replicates=spec.seeds,
+        steps=months,
+        seed=spec.seed,
+        every=months,
+        title="calibration screening",
+    )
+    misses = _run_misses(spec, sweep, out_dir / SCREENING_DIR, run_options)
+    values = pd.DataFrame([sweep.point(i) for i in misses.index], index=misses.index)
+    distance = misses.mean(axis=1)
+    rows = []
+    for name in spec.candidates:
+        x = values[name].to_numpy(dtype=float)
+        with_distance = _spearman(x, distance.to_numpy())
+        by_pattern = [_spearman(x, misses[c].to_numpy()) for c in misses.columns]
+        strongest = int(np.argmax(np.abs(by_pattern)))
+        rows.append(
+            {
+                "parameter": name,
+                "claim": SCHEMA[name].claim,
+                "rho_distance": with_distance,
+                "rho_strongest": by_pattern[strongest],
+                "strongest_pattern": misses.columns[strongest].removeprefix("miss_"),
+                "influence": max(abs(with_distance), abs(by_pattern[strongest])),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("influence", ascending=False, kind="stable")
+    table = table.reset_index(drop=True)
+    threshold = INFLUENCE_STANDARD_ERRORS / math.sqrt(len(misses))
+    tested = {n for p in get_patterns(spec.patterns) for n in p.informs}
+    table["influential"] = (table["influence"] > threshold) & (table.index < spec.max_fitted)
+    table["tested"] = table["parameter"].isin(tested)
+    table["fitted"] = table["influential"] | table["tested"]
+    table.attrs["threshold"] = threshold
+    return table
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rank correlation (0 when either side is constant)."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(spearmanr(x, y).statistic)
 
 
 def _mean_miss(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -341,7 +445,8 @@ def calibrate(
     progress: Callable[[CalibrationProgress], None] | None = None,
     command: Sequence[str] | None = None,
 ) -> CalibrationResult:
-    """Fit ``spec.parameters`` by ABC-SMC and write the results to ``out_dir``.
+    """Screen the candidates (unless named), fit the selected ones by ABC-SMC, and write
+    the results to ``out_dir``.
 
     Every batch of particles runs as one sweep in ``out_dir/batches`` with ``workers``
     processes (or Dask); with ``resume`` a stopped calibration starts again with the same
@@ -393,10 +498,22 @@ def calibrate(
             )
 
     run_options = {"workers": workers, "backend": backend, "scheduler": scheduler}
-    simulator = _BatchSimulator(spec, out_dir, run_options, on_batch)
+    screening = None
+    fitted = spec.candidates
+    if spec.screened:
+        screening = screen(spec, out_dir, run_options)
+        fitted = tuple(screening.loc[screening["fitted"], "parameter"])
+        if not fitted:
+            raise CalibrationError(
+                "screening found no parameter the patterns are sensitive to; run more "
+                "--screening points or name --params"
+            )
+        manifest["fitted"] = list(fitted)
+        _write_json(out_dir / MANIFEST_FILE, manifest)
+    simulator = _BatchSimulator(spec, fitted, out_dir, run_options, on_batch)
     model = elfi.new_model()
     priors = []
-    for name in spec.parameters:
+    for name in fitted:
         priors.append(elfi.Prior("logistic", 0.0, 1.0, model=model, name=name))
     observed = np.zeros((1, len(spec.patterns)))
     simulated = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="misses")
@@ -417,10 +534,10 @@ def calibrate(
         session["particles_simulated"] = state["particles"]
         _write_json(out_dir / MANIFEST_FILE, manifest)
 
-    posterior, rounds = _tables(spec, result)
-    summary = summarise(spec, posterior)
-    estimate = estimate_from(spec, summary)
-    _write_outputs(out_dir, spec, posterior, rounds, summary, estimate)
+    posterior, rounds = _tables(fitted, result)
+    summary = summarise(fitted, posterior)
+    estimate = estimate_from(fitted, summary)
+    _write_outputs(out_dir, spec, screening, posterior, rounds, summary, estimate)
     manifest["status"] = "complete"
     manifest["finished"] = _now()
     manifest["counts"] = {
@@ -430,15 +547,15 @@ def calibrate(
     manifest["elapsed_s"] = round(time.perf_counter() - started, 1)
     _write_json(out_dir / MANIFEST_FILE, manifest)
     return CalibrationResult(
-        out_dir, posterior, rounds, summary, estimate, time.perf_counter() - started
+        out_dir, screening, posterior, rounds, summary, estimate, time.perf_counter() - started
     )
 
 
-def _tables(spec: CalibrationSpec, result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _tables(fitted: Sequence[str], result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The last round's particles, and one row per round."""
     last = result.populations[-1]
     columns = {}
-    for name in spec.parameters:
+    for name in fitted:
         values = to_range(name, last.outputs[name])
         columns[name] = np.round(values) if SCHEMA[name].kind is int else values
     posterior = pd.DataFrame(columns)
@@ -468,12 +585,12 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][np.searchsorted(cumulative, q, side="left")])
 
 
-def summarise(spec: CalibrationSpec, posterior: pd.DataFrame) -> pd.DataFrame:
+def summarise(fitted: Sequence[str], posterior: pd.DataFrame) -> pd.DataFrame:
     """Per fitted parameter: prior, weighted posterior mean, sd and quantiles, the
     shrinkage of its spread, and whether the record pins it down."""
     weights = posterior["weight"].to_numpy()
     rows = []
-    for name in spec.parameters:
+    for name in fitted:
         values = posterior[name].to_numpy(dtype=float)
         low, high = _prior_bounds(name)
         width = high - low
@@ -502,12 +619,12 @@ def summarise(spec: CalibrationSpec, posterior: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def estimate_from(spec: CalibrationSpec, summary: pd.DataFrame) -> dict[str, Any]:
+def estimate_from(fitted: Sequence[str], summary: pd.DataFrame) -> dict[str, Any]:
     """The calibrated values: each fitted parameter at its posterior median, to
     ``ESTIMATE_DIGITS`` significant digits."""
     medians = summary.set_index("parameter")["median"]
-    rounded = [float(f"{medians[name]:.{ESTIMATE_DIGITS}g}") for name in spec.parameters]
-    return point_values(spec, rounded)
+    rounded = [float(f"{medians[name]:.{ESTIMATE_DIGITS}g}") for name in fitted]
+    return point_values(fitted, rounded)
 
 
 def scenario_text(
@@ -523,13 +640,12 @@ def scenario_text(
         f'base = "{base}"',
         f'title = "{title}"',
         'description = """\\',
-        f"The {base} scenario with every behavioural parameter fitted to the 2003-2009 record \\",
+        f"The {base} scenario with the parameters the 2003-2009 record informs fitted to it \\",
         f'(see docs/validation.md): {len(estimate)} parameters at their posterior medians."""',
         "",
         "[parameters]",
     ]
-    for key in spec.parameters:
-        value = estimate[key]
+    for key, value in estimate.items():
         lines.append(f"{key} = {value!r}")
     for key, value in spec.fixed.items():
         if key != "n_citizens":
@@ -549,6 +665,7 @@ def _base_reference(scenario: str) -> str:
 def _write_outputs(
     out_dir: Path,
     spec: CalibrationSpec,
+    screening: pd.DataFrame | None,
     posterior: pd.DataFrame,
     rounds: pd.DataFrame,
     summary: pd.DataFrame,
@@ -556,11 +673,19 @@ def _write_outputs(
 ) -> None:
     from batch_runs.figures import calibration_figures, write_html
 
+    if screening is not None:
+        write_csv_atomic(screening, out_dir / "screening.csv")
     write_csv_atomic(posterior, out_dir / "posterior.csv")
     write_csv_atomic(rounds, out_dir / "rounds.csv")
     write_csv_atomic(summary, out_dir / "summary.csv")
+    screened = (
+        f"{len(spec.candidates)} candidates screened on {spec.screening} Latin-hypercube "
+        f"points; the {len(estimate)} most influential fitted. "
+        if screening is not None
+        else ""
+    )
     intro = (
-        f"<p>ABC-SMC fit of {len(spec.parameters)} parameters to {len(spec.patterns)} "
+        f"<p>{screened}ABC-SMC fit of {len(estimate)} parameters to {len(spec.patterns)} "
         f"patterns of the {spec.scenario} scenario: {spec.particles} particles, "
         f"{len(rounds)} rounds, {spec.seeds} runs per particle, master seed {spec.seed}. "
         f"Priors are uniform over the schema's ranges. See docs/validation.md.</p>"
@@ -568,7 +693,7 @@ def _write_outputs(
     write_html(
         out_dir / "posterior.html",
         "Calibration to the 2003-2009 record",
-        calibration_figures(posterior, rounds, summary),
+        calibration_figures(posterior, rounds, summary, screening),
         intro,
     )
     target = load_scenario(spec.apply_to).name

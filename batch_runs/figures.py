@@ -373,10 +373,39 @@ MARGINALS_SHOWN = 12
 
 
 def calibration_figures(
-    posterior: pd.DataFrame, rounds: pd.DataFrame, summary: pd.DataFrame
+    posterior: pd.DataFrame,
+    rounds: pd.DataFrame,
+    summary: pd.DataFrame,
+    screening: pd.DataFrame | None = None,
 ) -> list[go.Figure]:
-    """The calibration report: distance by round, shrinkage of every parameter, and the
-    weighted marginal posteriors of the best-pinned parameters over their prior ranges."""
+    """The calibration report: the screening's influence of every candidate (when
+    screened), distance by round, shrinkage of every fitted parameter, and the weighted
+    marginal posteriors of the best-pinned parameters over their prior ranges."""
+    figures = []
+    if screening is not None:
+        order = screening.sort_values("influence")
+        influence = go.Figure(
+            go.Bar(
+                x=order["influence"],
+                y=order["parameter"],
+                orientation="h",
+                marker_color=np.where(order["fitted"], _COLOURS[0], _COLOURS[7]),
+                customdata=order[["strongest_pattern", "rho_distance"]].to_numpy(),
+                hovertemplate="%{y}: influence %{x:.2f} (strongest on %{customdata[0]}; "
+                "rho with the distance %{customdata[1]:.2f})<extra></extra>",
+            )
+        )
+        influence.add_vline(x=screening.attrs.get("threshold", 0.0), line_dash="dot")
+        influence.update_layout(
+            title="Screening: largest |Spearman rho| of each candidate with the distance or a "
+            "pattern's miss (blue: fitted; dotted: three standard errors)",
+            xaxis_title="influence",
+            width=900,
+            height=max(400, 14 * len(order) + 120),
+            template="plotly_white",
+            margin={"l": 230},
+        )
+        figures.append(influence)
     by_round = go.Figure()
     by_round.add_trace(
         go.Scatter(x=rounds["round"], y=rounds["threshold"], name="tolerance (threshold)")
@@ -442,4 +471,4 @@ def calibration_figures(
         height=260 * rows + 80,
         template="plotly_white",
     )
-    return [by_round, shrink, marginals]
+    return [*figures, by_round, shrink, marginals]

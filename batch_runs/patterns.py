@@ -40,7 +40,10 @@ class PatternError(ParameterError):
 
 @dataclass(frozen=True)
 class Pattern:
-    """One pattern of the record: what happened, the criterion, and its scorer."""
+    """One pattern of the record: what happened, the criterion, its scorer, the months
+    it reads, and the parameters of the rules it tests (``informs``): a calibration fits
+    those even when a screening cannot see them, because a pattern the prior almost
+    never produces hides their effect."""
 
     id: str
     title: str
@@ -48,6 +51,7 @@ class Pattern:
     criterion: str
     scorer: Scorer
     months: tuple[str, ...]
+    informs: tuple[str, ...] = ()
 
     def miss(self, results: pd.DataFrame, scenario: Scenario) -> float:
         """How far one run misses the criterion: 0 when met, up to 1."""
@@ -206,6 +210,16 @@ PATTERNS: tuple[Pattern, ...] = (
         "presidency.",
         _deal_under_reformist,
         _months("2003-08", "2005-05"),
+        (
+            "talks_acceptance_base",
+            "talks_deal_rate",
+            "talks_breakdown_rate",
+            "ratify_bias",
+            "ratify_president_weight",
+            "ratify_hardliner_weight",
+            "ratify_distrust_weight",
+            "ratify_pressure_weight",
+        ),
     ),
     Pattern(
         "P02",
@@ -217,6 +231,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "but ends otherwise, 1 when none holds.",
         _suspension_ends_under_hardliner,
         _months("2005-06", "2006-01"),
+        ("deal_collapse_rate", "deal_president_weight"),
     ),
     Pattern(
         "P03",
@@ -225,6 +240,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "The presidential election of June 2005 goes to a second round.",
         _runoff_2005,
         ("2005-05", "2005-06"),
+        ("relief_vote_weight", "incumbency_advantage", "vetting_tolerance"),
     ),
     Pattern(
         "P04",
@@ -233,6 +249,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "After the June 2005 election the presidency is held by a hardline faction (stance < 0.5).",
         _hardliner_wins_2005,
         ("2005-06",),
+        ("relief_vote_weight", "incumbent_resentment_weight", "vetting_tolerance", "mood_weight"),
     ),
     Pattern(
         "P05",
@@ -242,6 +259,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "No deal is ratified from July 2005 to May 2009.",
         _no_deal_under_hardliner,
         ("2005-07", "2009-05"),
+        ("talks_deal_rate", "ratify_bias", "ratify_president_weight", "ratify_hardliner_weight"),
     ),
     Pattern(
         "P06",
@@ -252,6 +270,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "share of the two not opened).",
         _talks_continue,
         ("2006-05", "2008-07"),
+        ("talks_acceptance_base",),
     ),
     Pattern(
         "P07",
@@ -262,6 +281,15 @@ PATTERNS: tuple[Pattern, ...] = (
         "adopted (miss: the share of the 4 not adopted).",
         _china_russia_vote_yes,
         ("2006-06", "2008-09"),
+        (
+            "un_veto_threshold",
+            "un_dilution_room",
+            "credibility_weight",
+            "blame_shift",
+            "trade_weight",
+            "energy_weight",
+            "nuclear_alarm_weight",
+        ),
     ),
     Pattern(
         "P08",
@@ -271,6 +299,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "No Security Council resolution on Iran is adopted up to June 2006.",
         _no_resolution_before_2006,
         ("2006-06",),
+        ("un_push_threshold",),
     ),
     Pattern(
         "P09",
@@ -281,6 +310,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "2005 (miss: the share of the two whose support did not rise).",
         _china_russia_harden,
         ("2005-07", "2006-02"),
+        ("blame_shift", "credibility_weight", "support_adjustment"),
     ),
     Pattern(
         "P10",
@@ -292,6 +322,12 @@ PATTERNS: tuple[Pattern, ...] = (
         "(miss: the share of these five conditions failed).",
         _growth_2003_2007,
         _months("2003-01", "2007-12"),
+        (
+            "oil_economic_sensitivity",
+            "sanctions_economic_impact",
+            "economic_adjustment",
+            "economic_noise",
+        ),
     ),
     Pattern(
         "P11",
@@ -302,6 +338,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "January to June 2008.",
         _slowdown_2008,
         _months("2008-01", "2009-03"),
+        ("oil_economic_sensitivity", "economic_adjustment"),
     ),
     Pattern(
         "P12",
@@ -312,6 +349,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "the shortfall as a share of 0.5).",
         _resolve_2006,
         ("2006-07",),
+        ("resolve_blame_weight", "narrative_baseline", "ideology_blame_bias"),
     ),
     Pattern(
         "P13",
@@ -322,6 +360,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "(stance >= 0.5) in June 2007 (miss: the distance outside that range over 0.5).",
         _compromise_2007,
         ("2007-06",),
+        ("ideology_mean", "mood_weight"),
     ),
     Pattern(
         "P14",
@@ -334,6 +373,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "as a share of 3).",
         _enrichment_after_suspension,
         ("2004-01", "2005-06", "2006-01", "2008-12"),
+        ("nuclear_base_rate", "deal_nuclear_constraint", "sanctions_drag", "division_drag"),
     ),
 )
 
@@ -360,8 +400,17 @@ def score_run(
 
 def patterns_markdown() -> str:
     """The table of patterns in docs/validation.md, generated from ``PATTERNS``."""
-    lines = ["| id | pattern | the record | criterion (reproduced when met) |", "|---|---|---|---|"]
-    lines += [f"| {p.id} | {p.title} | {p.record} | {p.criterion} |" for p in PATTERNS]
+    lines = [
+        "| id | pattern | the record | criterion (reproduced when met) | parameters of the "
+        "rules it tests |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {p.id} | {p.title} | {p.record} | {p.criterion} | "
+        + ", ".join(f"`{n}`" for n in p.informs)
+        + " |"
+        for p in PATTERNS
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -47,8 +47,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--params",
         default=None,
         metavar="NAME,NAME,...",
-        help=f"parameters to fit (default: the {len(default_parameters())} uncertain ones "
-        "except the critics' K1-K3); --set fixes others for every run",
+        help=f"parameters to fit, without screening (default: screen the "
+        f"{len(default_parameters())} uncertain ones except the critics' K1-K3 and fit the "
+        "most influential); --set fixes others for every run",
+    )
+    parser.add_argument(
+        "--screening",
+        type=positive_int,
+        default=_default("screening"),
+        help=f"Latin-hypercube points of the screening (default {_default('screening')})",
+    )
+    parser.add_argument(
+        "--max-fitted",
+        type=positive_int,
+        default=_default("max_fitted"),
+        help="most parameters the screening adds to those the patterns test (default "
+        f"{_default('max_fitted')})",
     )
     parser.add_argument(
         "--patterns", default=None, metavar="P01,P02,...", help="patterns to fit (default all)"
@@ -160,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
         parameters=parse_names(args.params),
         fixed=parse_overrides(args.overrides),
         patterns=parse_ids(args.patterns),
+        screening=args.screening,
+        max_fitted=args.max_fitted,
         particles=args.particles,
         rounds=args.rounds,
         quantile=args.quantile,
@@ -200,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(
-        f"calibrate: the record pins down {len(pinned)} of {len(spec.parameters)} parameters"
+        f"calibrate: the record pins down {len(pinned)} of {len(result.estimate)} fitted "
+        "parameters"
         + (f" ({', '.join(pinned[:8])}{', ...' if len(pinned) > 8 else ''})" if pinned else "")
         + f"; wrote posterior.csv, rounds.csv, summary.csv, posterior.html, calibrated.toml "
         f"to {out}",

@@ -16,6 +16,7 @@ from batch_runs.calibration import (
     summarise,
     to_range,
 )
+from batch_runs.patterns import PATTERNS
 from batch_runs.spec import SpecError
 from cli.main import main
 from model import IranModel, load_scenario
@@ -66,6 +67,31 @@ def test_calibrate_end_to_end_writes_a_usable_posterior(tmp_path: Path):
     assert "elfi" in (out / "manifest.json").read_text()
 
 
+def test_screening_picks_the_influential_candidates_and_fits_only_them(tmp_path: Path):
+    spec = CalibrationSpec(
+        **(TINY | {"parameters": None, "screening": 60, "max_fitted": 3, "seeds": 1})
+    )
+    out = tmp_path / "screened"
+    result = calibrate(spec, out, workers=2)
+    screening = pd.read_csv(out / "screening.csv")
+    assert set(screening["parameter"]) == set(default_parameters()) - {"n_citizens"}
+    assert screening["influence"].is_monotonic_decreasing
+    influential = screening.loc[screening["influential"], "parameter"].tolist()
+    assert len(influential) <= 3
+    assert influential == screening["parameter"].head(len(influential)).tolist()
+    assert (screening.loc[screening["influential"], "influence"] > 3 / np.sqrt(60)).all()
+    tested = {n for p in PATTERNS for n in p.informs}
+    fitted = screening.loc[screening["fitted"], "parameter"].tolist()
+    assert set(fitted) == set(influential) | tested
+    assert set(result.estimate) == set(fitted)
+    assert set(c for c in result.posterior if c in SCHEMA) == set(fitted)
+    calibrated = load_scenario(out / "calibrated.toml")
+    baseline = load_scenario("baseline_2011")
+    for name in default_parameters():
+        if name not in fitted:
+            assert calibrated.parameters[name] == baseline.parameters[name], name
+
+
 def test_the_same_seed_gives_the_same_posterior(tmp_path: Path):
     a = calibrate(small_spec(), tmp_path / "a", workers=1)
     b = calibrate(small_spec(), tmp_path / "b", workers=2)
@@ -111,13 +137,11 @@ def test_the_unbounded_coordinate_maps_onto_the_range_uniformly():
 
 
 def test_point_values_round_whole_numbers_and_clip_to_the_range():
-    spec = small_spec()
-    values = point_values(spec, [2.0, 0.5, 7.6])
+    values = point_values(FITTED, [2.0, 0.5, 7.6])
     assert values == {"un_veto_threshold": 1.0, "talks_deal_rate": 0.5, "offer_cooldown": 8}
 
 
 def test_summary_marks_a_parameter_pinned_only_when_its_interval_is_narrow():
-    spec = small_spec()
     rng = np.random.default_rng(1)
     posterior = pd.DataFrame(
         {
@@ -127,7 +151,7 @@ def test_summary_marks_a_parameter_pinned_only_when_its_interval_is_narrow():
             "offer_cooldown": rng.integers(0, 25, 400).astype(float),
         }
     )
-    table = summarise(spec, posterior).set_index("parameter")
+    table = summarise(FITTED, posterior).set_index("parameter")
     assert table.loc["un_veto_threshold", "pinned"]
     assert not table.loc["talks_deal_rate", "pinned"]
     assert table.loc["un_veto_threshold", "shrinkage"] > 0.8

@@ -158,3 +158,12 @@ def test_the_validation_document_lists_the_patterns_as_the_code_scores_them():
 
     text = VALIDATION_DOC.read_text(encoding="utf-8")
     assert text == document_with_table(text), "stale: python -m batch_runs.patterns"
+
+
+def test_each_pattern_names_uncertain_parameters_of_the_rules_it_tests():
+    from model.parameters import SCHEMA
+
+    for p in PATTERNS:
+        assert p.informs, p.id
+        for name in p.informs:
+            assert name in SCHEMA and SCHEMA[name].uncertain, (p.id, name)
