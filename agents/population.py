@@ -51,6 +51,7 @@ class Population(mesa.Agent):
         self.blame_west = self._own_blame(p.narrative_initial)
         self.resentment = np.zeros(n)
         self.political_grievance = np.zeros(n)
+        self.taken_to_streets = np.zeros(n, dtype=bool)
         self.resolve = self._resolve_target()
         self.approval = np.zeros((n, n_factions))
         self.preferred = np.zeros(n, dtype=np.int64)
@@ -121,7 +122,9 @@ class Population(mesa.Agent):
         at 1), where felt hardship is lessened by resolve (C5) and regime approval is the
         power-weighted approval of the factions. Net risk = risk aversion x arrest
         probability, which falls with the share of active neighbours. Active when
-        grievance - net risk > threshold. Political grievance then fades.
+        grievance - net risk > threshold; those a disputed election has just brought onto
+        the streets protest this month whatever the rule says. Political grievance then
+        fades.
         """
         p = self.model.params
         felt = self.hardship * (1.0 - p.resolve_tolerance * self.resolve)
@@ -129,20 +132,22 @@ class Population(mesa.Agent):
         active_neighbours = self.neighbour_mean @ self.active
         arrest = 1.0 - np.exp(-p.arrest_constant * repression * (1.0 - active_neighbours))
         self.active = grievance - self.risk_aversion * arrest > p.protest_threshold
+        self.active |= self.taken_to_streets
+        self.taken_to_streets[:] = False
         self.political_grievance *= 1.0 - p.political_grievance_memory
 
     def shock_election(self, grievance: float, protest_share: float) -> None:
         """A disputed election: political grievance rises by ``grievance`` times each
         citizen's liberal ideology (those furthest from the regime feel cheated most),
-        and the ``protest_share`` most aggrieved take to the streets. Whether they stay
-        there is Epstein's rule from then on (C5)."""
+        and the ``protest_share`` most aggrieved take to the streets this month. Whether
+        they stay there is Epstein's rule from then on (C5)."""
         self.political_grievance = np.minimum(
             1.0, self.political_grievance + grievance * self.ideology
         )
         k = int(round(protest_share * self.n))
         if k > 0:
             most = np.argpartition(-self.political_grievance, k - 1)[:k]
-            self.active[most] = True
+            self.taken_to_streets[most] = True
 
     def vote(
         self, allowed: np.ndarray, economic_appeal: np.ndarray, incumbency: np.ndarray

@@ -21,7 +21,7 @@ import pandas as pd
 
 from batch_runs.baselines import SIMULATORS, PatternSummary
 from batch_runs.patterns import PATTERN_IDS, PatternError, get_patterns
-from batch_runs.runner import SweepProgress, read_runs, run_sweep
+from batch_runs.runner import SweepProgress, read_manifest, read_runs, run_sweep
 from batch_runs.spec import SpecError, SweepSpec
 from model.events import month_to_date
 from model.scenarios import load_scenario
@@ -145,6 +145,30 @@ def read_scores(out_dir: str | Path, ids: Sequence[str], label: str = "") -> Pat
     runs = read_runs(out_dir)
     runs = runs[runs["status"] == "ok"].reset_index(drop=True)
     return PatternScores(runs=runs, ids=tuple(ids), label=label)
+
+
+def read_folder(out_dir: str | Path, ids: Sequence[str] | None = None) -> PatternScores:
+    """The scores of a folder written by :func:`score_patterns`, labelled as it was
+    (scenario and model, from its manifest)."""
+    manifest = read_manifest(out_dir)
+    runs = read_runs(out_dir)
+    found = tuple(c.removeprefix("miss_") for c in runs if c.startswith("miss_"))
+    if not found:
+        raise PatternError(f"{out_dir}: its runs carry no pattern scores")
+    wanted = tuple(ids) if ids is not None else found
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise PatternError(f"{out_dir}: pattern {missing[0]} was not scored there")
+    title = manifest.get("spec", {}).get("title") or str(out_dir)
+    label = title.removeprefix("patterns of ")
+    return read_scores(out_dir, wanted, label=label)
+
+
+def comparison_table(scores: Sequence[PatternScores]) -> pd.DataFrame:
+    """Long table: one row per set-up and pattern (share reproduced, mean miss)."""
+    frames = [s.table.assign(setup=s.label) for s in scores]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["setup", "pattern", "title", "reproduced_share", "mean_miss"]]
 
 
 def comparison_markdown(scores: Sequence[PatternScores]) -> str:

@@ -11,7 +11,12 @@ from pathlib import Path
 from batch_runs.baselines import SIMULATORS
 from batch_runs.patterns import PATTERN_IDS, get_patterns
 from batch_runs.runner import BACKENDS, MANIFEST_FILE
-from batch_runs.validation import comparison_markdown, score_patterns
+from batch_runs.validation import (
+    comparison_markdown,
+    comparison_table,
+    read_folder,
+    score_patterns,
+)
 from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
 from cli.errors import UsageError
 from cli.sweep import SweepReporter
@@ -58,6 +63,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
     )
     parser.add_argument("--resume", action="store_true", help="complete the runs missing from DIR")
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=None,
+        metavar="DIR",
+        help="run nothing: put the finished pattern folders DIR... side by side, in "
+        "comparison.md and comparison.csv of --out",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,8 +85,33 @@ def parse_ids(text: str | None) -> tuple[str, ...]:
     return ids
 
 
+def compare(args: argparse.Namespace) -> int:
+    """Put finished pattern folders side by side (nothing is run)."""
+    scores = []
+    for folder in args.compare:
+        path = Path(folder)
+        manifest = path / MANIFEST_FILE
+        if not manifest.exists():
+            raise UsageError(f"--compare: {path} holds no pattern runs ({MANIFEST_FILE} missing)")
+        ids = parse_ids(args.patterns) if args.patterns else None
+        scores.append(read_folder(path, ids))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    table = comparison_table(scores)
+    write_csv_atomic(table, out / "comparison.csv")
+    text = comparison_markdown(scores)
+    write_text_atomic(out / "comparison.md", text)
+    print(text, end="")
+    print(f"patterns: wrote comparison.csv and comparison.md to {out}", file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate, run the seeds, write and print the table."""
+    if args.compare:
+        return compare(args)
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
     overrides = parse_overrides(args.overrides)

@@ -46,12 +46,15 @@ def compromise_power(factions: Sequence[Faction]) -> float:
 
 def shift_power(factions: Sequence[Faction], favoured: Faction | None, params) -> None:
     """Monthly drift of power: legitimacy above the regime's average and the Leader's
-    favour make a faction grow (C6, C2)."""
+    favour make a faction grow (C6, C2). The Leader is an arbiter: his backing counts for
+    less the more power his favourite already holds (it is scaled by the share the
+    favourite does not hold), so that it tilts the balance without letting one faction
+    swallow the others."""
     regime = sum(f.power * f.legitimacy for f in factions)
     for f in factions:
         growth = params.power_legitimacy_sensitivity * (f.legitimacy - regime)
         if f is favoured:
-            growth += params.leader_favour_weight
+            growth += params.leader_favour_weight * (1.0 - f.power)
         f.power *= math.exp(growth)
     normalise(factions)
 

@@ -183,7 +183,7 @@ class IranModel(mesa.Model):
         )
         # 2.-3. Citizens, then factions.
         self._update_citizens_and_factions(shift_power=True)
-        # 4. Diplomacy, then the Leader reconsiders his distrust.
+        # 4. Diplomacy.
         self.diplomacy.step(self.streams["diplomacy"].random(DRAWS_PER_MONTH))
         # 5. Foreign governments and the Security Council.
         talks = self.diplomacy.talks_active
@@ -191,6 +191,7 @@ class IranModel(mesa.Model):
             "update_support", self.energy_stress, self.nuclear_progress, talks
         )
         self.council.step(self.streams["council"].random(len(self.governments)))
+        # The Leader weighs the month's diplomacy and sanctions together.
         self.leader.reconsider_distrust(
             promise_kept=self.diplomacy.deal_active and not self.new_sanctions
         )

@@ -751,7 +751,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.01,
         "Leader's favour",
-        "Monthly power gain of the faction the Supreme Leader favours.",
+        "Monthly power gain of the faction the Supreme Leader favours, scaled by the share "
+        "of power it does not yet hold (an arbiter keeps any faction from dominating).",
         "C2",
         "Factions",
         low=0.0,

@@ -203,6 +203,7 @@ def test_election_shock_raises_grievance_and_protest():
     calm = run(scenario_with(), 6).results()
     assert calm["political_grievance"].eq(0).all()
     assert shocked["political_grievance"].iloc[3] > 0.2
+    assert shocked["protest_share"].iloc[3] >= 0.2  # those who took to the streets
     assert shocked["protest_share"].iloc[3] > calm["protest_share"].iloc[3] + 0.05
     # Grievance fades month by month.
     assert shocked["political_grievance"].iloc[6] < shocked["political_grievance"].iloc[3]

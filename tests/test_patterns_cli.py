@@ -64,3 +64,19 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, capsys, extra,
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and fragment in err[0], err
     assert not out.exists()
+
+
+def test_compare_puts_finished_folders_side_by_side(tmp_path: Path, capsys):
+    model, coin = tmp_path / "model", tmp_path / "coin"
+    assert main(["patterns", *SMALL, "--out", str(model)]) == 0
+    assert main(["patterns", *SMALL, "--model", "coin_flip", "--out", str(coin)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "both"
+    assert main(["patterns", "--compare", str(model), str(coin), "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["setup"]) == {"history_2003 (model)", "history_2003 (coin_flip)"}
+    assert len(table) == 2 * len(PATTERN_IDS)
+    text = (out / "comparison.md").read_text()
+    assert "| history_2003 (model) | history_2003 (coin_flip) |" in text
+    status = main(["patterns", "--compare", str(tmp_path / "nothing"), "--out", str(out)])
+    assert status == 2 and "holds no pattern runs" in capsys.readouterr().err
