@@ -129,11 +129,11 @@ class CalibrationSpec:
     patterns: tuple[str, ...] = PATTERN_IDS
     screening: int = 400
     max_fitted: int = 16
-    particles: int = 200
-    rounds: int = 4
-    quantile: float = 0.2
-    seeds: int = 5
-    batch_size: int = 100
+    particles: int = 300
+    rounds: int = 6
+    quantile: float = 0.5
+    seeds: int = 6
+    batch_size: int = 300
     seed: int = 2003
     apply_to: str = "baseline_2011"
 
