@@ -21,7 +21,7 @@ from mesa.visualization import SolaraViz
 from dashboard.claims_page import AnalysisPage, ClaimsPage
 from dashboard.comparison import ComparisonPanel
 from dashboard.controls import RunSetup
-from dashboard.explanations import MODEL_OVERVIEW, odd_markdown
+from dashboard.explanations import MODEL_OVERVIEW, grounding_markdown, odd_markdown
 from dashboard.prose import Prose
 from dashboard.session import DashboardModel, SettingsStore
 from dashboard.views import EventLog, ExportCard, MonthStatus, SimulationView
@@ -41,6 +41,7 @@ class DashboardPage:
 
 def _about(model: IranModel) -> None:
     Prose(MODEL_OVERVIEW, classes=["about"])
+    Prose(grounding_markdown(), classes=["about", "grounding"])
 
 
 def _odd(model: IranModel) -> None:

@@ -64,9 +64,6 @@ class CoinFlipDiplomacy(Diplomacy):
     def negotiating_stance(self) -> float:
         return MIDPOINT
 
-    def commitment(self) -> float:
-        return MIDPOINT
-
 
 class CoinFlipPopulation(Population):
     """Citizens vote at random among the allowed candidates (protesters still boycott)."""

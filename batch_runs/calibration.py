@@ -67,6 +67,7 @@ from batch_runs.baselines import PatternSummary
 from batch_runs.patterns import PATTERN_IDS, get_patterns
 from batch_runs.runner import (
     SweepError,
+    SweepProgress,
     code_version,
     read_runs,
     run_sweep,
@@ -130,9 +131,9 @@ class CalibrationSpec:
     screening: int = 400
     max_fitted: int = 16
     particles: int = 300
-    rounds: int = 6
+    rounds: int = 5
     quantile: float = 0.5
-    seeds: int = 6
+    seeds: int = 4
     batch_size: int = 300
     seed: int = 2003
     apply_to: str = "baseline_2011"
@@ -216,13 +217,17 @@ class CalibrationSpec:
 
 @dataclass(frozen=True)
 class CalibrationProgress:
-    """Passed to the ``progress`` callback after every batch of particles."""
+    """Passed to the ``progress`` callback after every screening run and after every
+    batch of particles. ``stage`` is ``screening`` (``runs`` of ``screening_runs``
+    done) or ``fitting`` (ABC-SMC ``round`` of ``rounds``)."""
 
+    stage: str
     round: int
     rounds: int
     particles_simulated: int
     runs: int
     elapsed_s: float
+    screening_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -270,7 +275,11 @@ def point_values(names: Sequence[str], row: Sequence[float]) -> dict[str, Any]:
 
 
 def _run_misses(
-    spec: CalibrationSpec, sweep: SweepSpec, folder: Path, run_options: Mapping[str, Any]
+    spec: CalibrationSpec,
+    sweep: SweepSpec,
+    folder: Path,
+    run_options: Mapping[str, Any],
+    progress: Callable[[SweepProgress], None] | None = None,
 ) -> pd.DataFrame:
     """Run (or, when the folder holds it, reuse) one sweep; its mean misses per point."""
     summary = PatternSummary(spec.patterns)
@@ -280,6 +289,7 @@ def _run_misses(
         resume=folder.exists(),
         summary=summary,
         command=["iran-sim", "calibrate", f"({folder.parent.name})"],
+        progress=progress,
         **dict(run_options),
     )
     runs = read_runs(folder)
@@ -331,7 +341,12 @@ class _BatchSimulator:
         return misses.to_numpy()
 
 
-def screen(spec: CalibrationSpec, out_dir: Path, run_options: Mapping[str, Any]) -> pd.DataFrame:
+def screen(
+    spec: CalibrationSpec,
+    out_dir: Path,
+    run_options: Mapping[str, Any],
+    progress: Callable[[SweepProgress], None] | None = None,
+) -> pd.DataFrame:
     """Screening: every candidate drawn together on a Latin hypercube; per candidate,
     its Spearman correlation with the distance and with each pattern's miss, its
     influence (the largest of their absolute values) and whether it is fitted."""
@@ -348,7 +363,7 @@ def screen(spec: CalibrationSpec, out_dir: Path, run_options: Mapping[str, Any])
         every=months,
         title="calibration screening",
     )
-    misses = _run_misses(spec, sweep, out_dir / SCREENING_DIR, run_options)
+    misses = _run_misses(spec, sweep, out_dir / SCREENING_DIR, run_options, progress)
     values = pd.DataFrame([sweep.point(i) for i in misses.index], index=misses.index)
     distance = misses.mean(axis=1)
     rows = []
@@ -484,11 +499,26 @@ def calibrate(
 
     state = {"particles": 0, "round": 0}
 
+    def on_screening_run(p: SweepProgress) -> None:
+        if progress is not None:
+            progress(
+                CalibrationProgress(
+                    stage="screening",
+                    round=0,
+                    rounds=spec.rounds + 1,
+                    particles_simulated=0,
+                    runs=p.done,
+                    elapsed_s=time.perf_counter() - started,
+                    screening_runs=p.total,
+                )
+            )
+
     def on_batch(n: int) -> None:
         state["particles"] += n
         if progress is not None:
             progress(
                 CalibrationProgress(
+                    stage="fitting",
                     round=state["round"],
                     rounds=spec.rounds + 1,
                     particles_simulated=state["particles"],
@@ -501,7 +531,7 @@ def calibrate(
     screening = None
     fitted = spec.candidates
     if spec.screened:
-        screening = screen(spec, out_dir, run_options)
+        screening = screen(spec, out_dir, run_options, on_screening_run)
         fitted = tuple(screening.loc[screening["fitted"], "parameter"])
         if not fitted:
             raise CalibrationError(

@@ -146,19 +146,30 @@ class _Reporter:
             self._bar = tqdm(desc="calibrate", unit="particle", leave=False)
 
     def __call__(self, p: CalibrationProgress) -> None:
+        if p.stage == "screening":
+            text = f"screening, {p.runs}/{p.screening_runs} runs"
+        else:
+            text = f"round {p.round}/{p.rounds}, {p.particles_simulated} particles"
         if self._bar is not None:
-            done = self.last.particles_simulated if self.last else 0
-            self._bar.set_description(f"calibrate, round {p.round}/{p.rounds}")
-            self._bar.update(p.particles_simulated - done)
+            if self.last is None or self.last.stage != p.stage:
+                self._bar.reset(total=p.screening_runs if p.stage == "screening" else None)
+                self._bar.unit = "run" if p.stage == "screening" else "particle"
+                self.last = None
+            done = 0 if self.last is None else self._count(self.last)
+            self._bar.set_description(f"calibrate: {text}")
+            self._bar.update(self._count(p) - done)
         elif time.monotonic() >= self._next:
             self._next = time.monotonic() + PLAIN_INTERVAL_S
             print(
-                f"calibrate: round {p.round}/{p.rounds}, {p.particles_simulated} particles "
-                f"({p.runs} runs) in {p.elapsed_s:.0f} s",
+                f"calibrate: {text} ({p.runs} runs) in {p.elapsed_s:.0f} s",
                 file=sys.stderr,
                 flush=True,
             )
         self.last = p
+
+    @staticmethod
+    def _count(p: CalibrationProgress) -> int:
+        return p.runs if p.stage == "screening" else p.particles_simulated
 
     def close(self) -> None:
         if self._bar is not None:

@@ -99,10 +99,11 @@ def government_series(model: IranModel) -> tuple[Series, ...]:
 
 
 def time_range(results: pd.DataFrame) -> list[str]:
-    """The x-axis range: from the first month to the default horizon of a run (or the
-    last month, if later), so the axes stay still while a run fills them."""
+    """The x-axis range: from the first month to the scenario's length (``horizon`` in
+    the frame's attrs; the default run length without it), or to the last month if
+    later, so the axes stay still while a run fills them."""
     start = pd.Period(results["date"].iloc[0], freq="M")
-    months = max(len(results) - 1, DEFAULT_MONTHS)
+    months = max(len(results) - 1, results.attrs.get("horizon", DEFAULT_MONTHS))
     return [str(start), str(start + months)]
 
 

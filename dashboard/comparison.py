@@ -300,6 +300,7 @@ def ComparisonPanel(model: IranModel) -> None:
                 replicates=int(replicates),
                 seed=model.seed,
                 outcomes=main_outcomes(model),
+                steps=model.months,
                 nonce=(request.nonce + 1) if request else 0,
             )
         )
@@ -329,7 +330,7 @@ def ComparisonPanel(model: IranModel) -> None:
         )
     solara.Text(
         f"Scenario {model.scenario_spec.name} with this run's parameters; "
-        f"{DEFAULT_MONTHS} months; replicate seeds derived from seed {model.seed}.",
+        f"{model.months} months; replicate seeds derived from seed {model.seed}.",
         style={"font-size": "12px", "color": "#555"},
     )
     if policy_a == policy_b:

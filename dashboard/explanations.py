@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+VALIDATION_PATH = ODD_PATH.with_name("validation.md")
+# The part of docs/validation.md that the About page shows: the results against history.
+_RESULTS_START, _RESULTS_END = "<!-- results:start -->", "<!-- results:end -->"
 
 MODEL_OVERVIEW = """\
 ### What you are looking at
@@ -101,4 +104,19 @@ def odd_markdown() -> str:
     return (
         "### ODD description\n\nThe ODD (Overview, Design concepts, Details) description "
         "of the model will be in `docs/ODD.md`; it is not in this copy of the project yet."
+    )
+
+
+def grounding_markdown() -> str:
+    """How the model does against the 2003-2009 record: the results section of
+    docs/validation.md (patterns before and after calibration, the baseline, what the
+    record pins down, the claims audit on the calibrated scenario)."""
+    if VALIDATION_PATH.is_file():
+        text = VALIDATION_PATH.read_text(encoding="utf-8")
+        if _RESULTS_START in text and _RESULTS_END in text:
+            section = text.split(_RESULTS_START)[1].split(_RESULTS_END)[0]
+            return "### Grounded in history: January 2003 to May 2009\n" + section
+    return (
+        "### Grounded in history\n\nThe check of the model against the record of 2003-2009 "
+        "is described in `docs/validation.md`, which is not in this copy of the project."
     )

@@ -88,7 +88,9 @@ def frames(model: IranModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     that all charts of one update share one copy."""
     cached = _FRAMES.get(model)
     if cached is None or cached[0] != model.steps:
-        cached = (model.steps, model.results(), model.events())
+        results = model.results()
+        results.attrs["horizon"] = model.months  # the scenario's length, for the axes
+        cached = (model.steps, results, model.events())
         _FRAMES[model] = cached
     return cached[1], cached[2]
 

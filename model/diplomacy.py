@@ -325,23 +325,21 @@ class Diplomacy:
         )
 
     def negotiating_stance(self) -> float:
-        """How far the regime at the table leans to compromise: its centre of gravity,
-        the power-weighted stance of the factions (C2, C3)."""
-        return factional_balance.compromise_power(self.model.factions)
-
-    def commitment(self) -> float:
-        """How far those who must keep a deal lean to compromise (0–1): the regime's
-        centre of gravity and the president's own stance, weighted by
-        ``deal_president_weight`` (C2)."""
+        """How far those who negotiate and must keep a deal lean to compromise (0–1):
+        the regime's centre of gravity (the power-weighted stance of the factions) and
+        the president's own stance, who leads the negotiators and implements the deal,
+        weighted by ``deal_president_weight`` (C2). A hardline president concedes less
+        at the table and ends a deal sooner."""
         m = self.model
         weight = m.params.deal_president_weight
-        centre = self.negotiating_stance()
+        centre = factional_balance.compromise_power(m.factions)
         return (1.0 - weight) * centre + weight * m.president.faction.stance
 
     def collapse_hazard(self) -> float:
         """Monthly probability that a holding deal collapses: the base rate at a
-        commitment of one half, twice it at none, zero at full commitment."""
-        return self.model.params.deal_collapse_rate * 2.0 * (1.0 - self.commitment())
+        negotiating stance of one half, twice it at a wholly hardline one, zero at a wholly
+        pro-compromise one."""
+        return self.model.params.deal_collapse_rate * 2.0 * (1.0 - self.negotiating_stance())
 
     def _maybe_collapse(self, u: float, u_blame: float) -> None:
         """A deal may collapse; a hardline regime, and above all a hardline president who
@@ -352,7 +350,7 @@ class Diplomacy:
         if u >= self.collapse_hazard():
             return
         self.deal_active = False
-        iran_blamed = u_blame < iran_blame_chance(self.commitment(), concession=False)
+        iran_blamed = u_blame < iran_blame_chance(self.negotiating_stance(), concession=False)
         self.iran_last_cooperative = not iran_blamed
         for g in m.governments:
             g.perceive_failure(iran_blamed=iran_blamed, weight=1.0)

@@ -1024,7 +1024,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.08,
         "Deal rate",
-        "Monthly probability of an agreement at the table, scaled by pro-compromise power.",
+        "Monthly probability of an agreement at the table at a negotiating stance of one "
+        "half (twice it at a fully pro-compromise stance).",
         "C2",
         "Diplomacy",
         low=0.0,
@@ -1035,7 +1036,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.06,
         "Breakdown rate",
-        "Monthly probability that talks break down, scaled by hardliner power.",
+        "Monthly probability that talks break down at a negotiating stance of one half "
+        "(twice it at a fully hardline stance).",
         "C3",
         "Diplomacy",
         low=0.0,
@@ -1164,7 +1166,8 @@ _PARAMETERS: tuple[Parameter, ...] = (
         0.5,
         "President's hold on a deal",
         "Weight of the president's own stance, against the regime's centre of gravity, in "
-        "the hazard that a deal collapses: a hardline president ends it sooner.",
+        "the stance Iran negotiates and keeps a deal with: a hardline president concedes "
+        "less at the table and ends a deal sooner.",
         "C2",
         "Diplomacy",
         low=0.0,

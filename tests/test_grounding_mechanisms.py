@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from model import IranModel, load_scenario
+from model.factional_balance import compromise_power
 from model.scenarios import EventSpec
 
 N = 400
@@ -247,9 +248,35 @@ def test_a_hardline_president_makes_a_deal_likelier_to_collapse():
     hardline = diplomacy.collapse_hazard()
     assert hardline > 5 * moderate
     model.params = model.params.replace(deal_president_weight=0.0)
+    centre = compromise_power(model.factions)  # only the regime's centre counts
     assert diplomacy.collapse_hazard() == pytest.approx(
-        model.params.deal_collapse_rate * 2 * (1 - diplomacy.commitment())
+        model.params.deal_collapse_rate * 2 * (1 - centre)
     )
+
+
+def test_a_hardline_president_concedes_less_at_the_table():
+    def agreements(president_stance: float) -> int:
+        total = 0
+        for seed in range(8):
+            scenario = replace(
+                bare(), events=(EventSpec(2, "talks_open", {"relief": None, "constraint": None}),)
+            )
+            model = IranModel(
+                scenario,
+                rng=seed,
+                n_citizens=200,
+                deal_president_weight=1.0,
+                talks_acceptance_base=1.0,
+                talks_max_months=60,
+                **QUIET,
+            )
+            model.president.faction.stance = president_stance
+            model.run(14)
+            results = model.results()
+            total += results["deals_total"].iloc[-1] + results["vetoes_total"].iloc[-1]
+        return total
+
+    assert agreements(0.9) > agreements(0.1) + 2
 
 
 def test_an_interim_deal_lifts_only_its_share_of_sanctions():
