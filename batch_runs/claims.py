@@ -947,3 +947,43 @@ def write_outputs(
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a ``claims.csv`` written by :func:`write_outputs`."""
     return pd.read_csv(path)
+
+
+def side_by_side(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Several audits (e.g. the default and the calibrated scenario) in one table: per
+    setting and experiment, each audit's effect, interval and verdict, and whether the
+    verdicts differ."""
+    labels = list(tables)
+    keys = ["setting", "id", "claim", "statement", "outcome", "expected"]
+    merged = None
+    for label in labels:
+        part = tables[label][[*keys, "effect", "ci_low", "ci_high", "verdict"]].rename(
+            columns={c: f"{c} ({label})" for c in ("effect", "ci_low", "ci_high", "verdict")}
+        )
+        merged = part if merged is None else merged.merge(part, on=keys, how="outer", sort=False)
+    verdicts = merged[[f"verdict ({label})" for label in labels]]
+    merged["verdict_changed"] = verdicts.nunique(axis=1, dropna=False) > 1
+    return merged
+
+
+def side_by_side_markdown(table: pd.DataFrame, labels: Sequence[str]) -> str:
+    """The side-by-side audits as Markdown: one row per experiment and setting; changed
+    verdicts in bold."""
+    header = "| setting | id | claim (stated effect) | expected | " + " | ".join(labels) + " |"
+    lines = [header, "|---|---|---|---|" + "---|" * len(labels)]
+    for _, r in table.iterrows():
+        cells = []
+        for label in labels:
+            verdict = r[f"verdict ({label})"]
+            if not isinstance(verdict, str):
+                cells.append("—")
+                continue
+            row = {k: r[f"{k} ({label})"] for k in ("effect", "ci_low", "ci_high")}
+            text = f"{_effect_text(row)} {verdict}"
+            cells.append(f"**{text}**" if r["verdict_changed"] else text)
+        lines.append(
+            f"| {r['setting']} | {r['id']} | {r['statement']} | {r['expected']} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from batch_runs.claims import CRITICS, EXPERIMENTS, full_audit, get_experiments, write_outputs
+from batch_runs.claims import (
+    CRITICS,
+    EXPERIMENTS,
+    full_audit,
+    get_experiments,
+    read_table,
+    side_by_side,
+    side_by_side_markdown,
+    write_outputs,
+)
 from cli.common import (
     add_scenario_flags,
     at_least_two,
@@ -25,6 +34,7 @@ from cli.common import (
 )
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS
+from model.export import write_csv_atomic, write_text_atomic
 from model.model import resolve_scenario
 
 DEFAULT_OUT = "results/claims"
@@ -86,7 +96,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="skip the K1-K3 checks and the audit with each critics' mechanism on",
     )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=None,
+        metavar="LABEL=DIR",
+        help="run nothing: put finished audits side by side (e.g. default=results/claims "
+        "calibrated=results/claims_calibrated), in comparison.md and comparison.csv of --out",
+    )
     parser.set_defaults(func=run)
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Put finished audits side by side; nothing is run."""
+    tables = {}
+    for item in args.compare:
+        label, sep, folder = item.partition("=")
+        if not sep or not label.strip() or not folder.strip():
+            raise UsageError(f"--compare {item!r}: expected LABEL=DIR")
+        path = Path(folder) / "claims.csv"
+        if not path.is_file():
+            raise UsageError(f"--compare {item!r}: {path} not found (run iran-sim claims first)")
+        if label in tables:
+            raise UsageError(f"--compare: label {label!r} is given twice")
+        tables[label.strip()] = read_table(path)
+    if len(tables) < 2:
+        raise UsageError("--compare needs at least two audits, LABEL=DIR LABEL=DIR")
+    out = check_out_dir(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = side_by_side(tables)
+    text = side_by_side_markdown(table, list(tables))
+    write_csv_atomic(table, out / "comparison.csv")
+    write_text_atomic(out / "comparison.md", text)
+    print(text, end="")
+    changed = int(table["verdict_changed"].sum())
+    print(
+        f"claims: {changed} of {len(table)} verdicts differ; wrote comparison.md and "
+        f"comparison.csv to {out}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def check_out_dir(path: str) -> Path:
@@ -150,6 +199,8 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, run the audit, print the table, write the files."""
+    if args.compare:
+        return compare(args)
     overrides = parse_overrides(args.overrides)
     resolve_scenario(args.scenario).with_overrides(**overrides)  # fail fast
     claims = None

@@ -336,3 +336,50 @@ def test_out_must_be_a_folder(tmp_path: Path, capsys):
     afile.write_text("x")
     assert main(["claims", "--out", str(afile)]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_compare_puts_two_audits_side_by_side_and_marks_changed_verdicts(tmp_path, capsys):
+    argv = ["claims", "--claims", "C5,C6", "--no-critics", "--replicates", "3", "--steps", "12"]
+    argv += ["--set", "n_citizens=200", "--workers", "1"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert main([*argv, "--set", "rebuff_power_cost=0", "--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    out = tmp_path / "both"
+    status = main(
+        ["claims", "--compare", f"default={tmp_path / 'a'}", f"no_rebuff={tmp_path / 'b'}"]
+        + ["--out", str(out)]
+    )
+    assert status == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table["id"]) == ["C5", "C6"]
+    assert {"verdict (default)", "verdict (no_rebuff)", "verdict_changed"} <= set(table)
+    differ = table["verdict (default)"] != table["verdict (no_rebuff)"]
+    assert (table["verdict_changed"] == differ).all()
+    assert "| default | no_rebuff |" in (out / "comparison.md").read_text()
+
+
+def test_side_by_side_flags_a_changed_verdict_in_bold():
+    row = {"setting": "baseline", "claim": "C5", "statement": "s", "outcome": "resolve"}
+    row |= {"expected": "+", "ci_low": 0.1, "ci_high": 0.3}
+    a = pd.DataFrame([row | {"id": "C5", "effect": 0.2, "verdict": "supported"}])
+    b = pd.DataFrame([row | {"id": "C5", "effect": 0.0, "ci_low": -0.1, "verdict": "inconclusive"}])
+    table = cl.side_by_side({"a": a, "b": b})
+    assert table["verdict_changed"].tolist() == [True]
+    text = cl.side_by_side_markdown(table, ["a", "b"])
+    assert "**+0.200 [+0.100, +0.300] supported**" in text
+    assert "**+0.000 [-0.100, +0.300] inconclusive**" in text
+    same = cl.side_by_side({"a": a, "b": a.copy()})
+    assert same["verdict_changed"].tolist() == [False]
+
+
+@pytest.mark.parametrize(
+    ("items", "fragment"),
+    [
+        (["a"], "expected LABEL=DIR"),
+        (["a=/nonexistent"], "claims.csv not found"),
+    ],
+)
+def test_compare_refuses_bad_arguments(tmp_path, capsys, items, fragment):
+    status = main(["claims", "--compare", *items, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and fragment in err[0]
