@@ -17,21 +17,22 @@ Two stages. **Screening**: unless the parameters to fit are named, every candida
 (the uncertain parameters but the critics' K1-K3) is drawn together on a Latin
 hypercube over its range, each point run for ``seeds`` seeds; a parameter's influence is
 the largest absolute Spearman correlation between its value and the distance or any
-pattern's miss. The record can only inform parameters it is sensitive to: the most
-influential ones (at most ``max_fitted``, each above three standard errors, 3 / sqrt(N))
-are fitted, and so are the parameters of the rules each pattern tests by design
+pattern's miss. The record can only inform parameters it is sensitive to. The fit
+covers the parameters of the rules each pattern tests most directly
 (``Pattern.informs``), which a screening cannot see when the prior almost never
-produces the pattern; the others stay at their scenario values and are reported as
-loose.
+produces the pattern, and then the most influential others, each above three standard
+errors (3 / sqrt(N)), until ``max_fitted`` parameters are fitted; the rest stay at their
+scenario values and are reported as loose.
 **Fitting**: ABC-SMC on the selected parameters.
 
 Priors are uniform over the schema's ranges (``Parameter.low``/``high``); whole-number
-parameters are drawn on the same range and rounded. ELFI works on an unbounded copy of
-each parameter, ``z`` with a standard logistic prior, mapped to ``low + (high - low) *
-expit(z)``, which is uniform on the range: its Gaussian proposals would otherwise fall
-outside a box of several dozen bounded parameters almost always. A particle's distance
-is its mean miss over the patterns and ``seeds`` independent runs (0 = every pattern in
-every run).
+parameters are drawn on the same range and rounded. ELFI's Gaussian proposals are
+redrawn until they fall inside the ranges, which stays cheap for a couple of dozen
+parameters (the reason for ``max_fitted``); an unbounded reparametrisation would avoid
+the redraws, but its proposals drift into the tails along directions the patterns do not
+constrain, and the importance weights then collapse onto a few particles. A particle's
+distance is its mean miss over the patterns and ``seeds`` independent runs (0 = every
+pattern in every run).
 
 Output folder (docs/validation.md describes each file): ``screening.csv`` (every
 candidate's influence and whether it was fitted), ``posterior.csv`` (the last round's
@@ -60,7 +61,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from scipy.stats import spearmanr
 
 from batch_runs.baselines import PatternSummary
@@ -93,6 +93,10 @@ OUTPUT_FILES = (
 # A correlation counts as an influence when it exceeds this many standard errors
 # (1 / sqrt(N) for N screened points): few false alarms among ~80 x 15 correlations.
 INFLUENCE_STANDARD_ERRORS = 3.0
+# Below this effective sample size (a share of the particles) the last round's importance
+# weights have degenerated onto a few particles: the summaries and the calibrated values
+# then use the particles unweighted, and the report says so.
+ESS_MIN_SHARE = 0.1
 # A parameter counts as pinned down by the record when its posterior's 95% interval
 # covers at most half of its prior range.
 PINNED_WIDTH = 0.5
@@ -115,8 +119,8 @@ class CalibrationSpec:
     candidates, every uncertain parameter of the schema but the critics'
     counter-mechanisms K1-K3 (the alternative hypotheses the claims audit switches on
     and off: fitting them would let the width of their prior decide the argument), on
-    ``screening`` Latin-hypercube points, and fit the ``max_fitted`` most influential
-    plus the parameters of the rules the patterns test (``Pattern.informs``).
+    ``screening`` Latin-hypercube points, and fit the parameters of the rules the patterns
+    test (``Pattern.informs``) and the most influential others, ``max_fitted`` in all.
     ``fixed``: overrides for every run (e.g. a smaller population). ``particles``:
     posterior sample size. ``rounds``: ABC-SMC rounds after the first (rejection from
     the prior). ``quantile``: the share of particles each round's tolerance keeps.
@@ -129,7 +133,7 @@ class CalibrationSpec:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     patterns: tuple[str, ...] = PATTERN_IDS
     screening: int = 400
-    max_fitted: int = 16
+    max_fitted: int = 22
     particles: int = 300
     rounds: int = 5
     quantile: float = 0.5
@@ -255,13 +259,6 @@ def _prior_bounds(name: str) -> tuple[float, float]:
     return float(p.low), float(p.high)
 
 
-def to_range(name: str, z: np.ndarray | float) -> np.ndarray:
-    """The parameter value of ELFI's unbounded coordinate ``z`` (uniform on the range
-    when ``z`` has a standard logistic distribution)."""
-    low, high = _prior_bounds(name)
-    return low + (high - low) * expit(np.asarray(z, dtype=float))
-
-
 def point_values(names: Sequence[str], row: Sequence[float]) -> dict[str, Any]:
     """A particle's parameter values (on the parameters' own scale), rounded and
     validated by the schema."""
@@ -321,9 +318,7 @@ class _BatchSimulator:
         self.months = load_scenario(spec.scenario).months
 
     def __call__(self, *columns: np.ndarray, batch_size: int = 1, random_state=None):
-        rows = np.column_stack(
-            [to_range(n, np.atleast_1d(c)) for n, c in zip(self.fitted, columns, strict=True)]
-        )
+        rows = np.column_stack([np.atleast_1d(c) for c in columns])
         points = [self.spec.fixed | point_values(self.fitted, row) for row in rows]
         seed = int(random_state.randint(0, _SEED_BOUND)) if random_state is not None else 0
         sweep = SweepSpec(
@@ -386,9 +381,11 @@ def screen(
     table = table.reset_index(drop=True)
     threshold = INFLUENCE_STANDARD_ERRORS / math.sqrt(len(misses))
     tested = {n for p in get_patterns(spec.patterns) for n in p.informs}
-    table["influential"] = (table["influence"] > threshold) & (table.index < spec.max_fitted)
+    table["influential"] = table["influence"] > threshold
     table["tested"] = table["parameter"].isin(tested)
-    table["fitted"] = table["influential"] | table["tested"]
+    room = max(0, spec.max_fitted - int(table["tested"].sum()))
+    added = table.index[table["influential"] & ~table["tested"]][:room]
+    table["fitted"] = table["tested"] | table.index.isin(added)
     table.attrs["threshold"] = threshold
     return table
 
@@ -544,7 +541,8 @@ def calibrate(
     model = elfi.new_model()
     priors = []
     for name in fitted:
-        priors.append(elfi.Prior("logistic", 0.0, 1.0, model=model, name=name))
+        low, high = _prior_bounds(name)
+        priors.append(elfi.Prior("uniform", low, high - low, model=model, name=name))
     observed = np.zeros((1, len(spec.patterns)))
     simulated = elfi.Simulator(simulator, *priors, observed=observed, model=model, name="misses")
     distance = elfi.Distance(_mean_miss, simulated, model=model, name="distance")
@@ -565,7 +563,8 @@ def calibrate(
         _write_json(out_dir / MANIFEST_FILE, manifest)
 
     posterior, rounds = _tables(fitted, result)
-    summary = summarise(fitted, posterior)
+    weighted = rounds["ess"].iloc[-1] >= ESS_MIN_SHARE * spec.particles
+    summary = summarise(fitted, posterior, weighted)
     estimate = estimate_from(fitted, summary)
     _write_outputs(out_dir, spec, screening, posterior, rounds, summary, estimate)
     manifest["status"] = "complete"
@@ -574,7 +573,15 @@ def calibrate(
         "particles_simulated": int(rounds["simulations"].sum()),
         "runs": int(rounds["simulations"].sum()) * spec.seeds,
     }
-    manifest["elapsed_s"] = round(time.perf_counter() - started, 1)
+    # Time spent over every session (a resumed calibration adds its own).
+    manifest["elapsed_s"] = round(manifest.get("elapsed_s", 0.0) + time.perf_counter() - started, 1)
+    manifest["effective_sample_size"] = round(float(rounds["ess"].iloc[-1]), 1)
+    manifest["summaries"] = (
+        "importance-weighted"
+        if weighted
+        else "unweighted: the importance weights degenerated (effective sample size below "
+        f"{ESS_MIN_SHARE:.0%} of the particles)"
+    )
     _write_json(out_dir / MANIFEST_FILE, manifest)
     return CalibrationResult(
         out_dir, screening, posterior, rounds, summary, estimate, time.perf_counter() - started
@@ -586,7 +593,8 @@ def _tables(fitted: Sequence[str], result: Any) -> tuple[pd.DataFrame, pd.DataFr
     last = result.populations[-1]
     columns = {}
     for name in fitted:
-        values = to_range(name, last.outputs[name])
+        low, high = _prior_bounds(name)
+        values = np.clip(np.asarray(last.outputs[name], dtype=float), low, high)
         columns[name] = np.round(values) if SCHEMA[name].kind is int else values
     posterior = pd.DataFrame(columns)
     weights = np.asarray(last.weights, dtype=float)
@@ -599,13 +607,18 @@ def _tables(fitted: Sequence[str], result: Any) -> tuple[pd.DataFrame, pd.DataFr
             "threshold": [float(p.threshold) for p in result.populations],
             "simulations": [int(p.n_sim) for p in result.populations],
             "accepted": [int(p.n_samples) for p in result.populations],
-            "mean_distance": [
-                float(np.average(p.discrepancies, weights=p.weights)) for p in result.populations
-            ],
+            "mean_distance": [float(np.mean(p.discrepancies)) for p in result.populations],
+            "ess": [effective_sample_size(p.weights) for p in result.populations],
         }
     )
     rounds["acceptance"] = rounds["accepted"] / rounds["simulations"]
     return posterior, rounds
+
+
+def effective_sample_size(weights: Sequence[float]) -> float:
+    """Kish's effective sample size of importance weights: (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2))
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -615,10 +628,14 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][np.searchsorted(cumulative, q, side="left")])
 
 
-def summarise(fitted: Sequence[str], posterior: pd.DataFrame) -> pd.DataFrame:
-    """Per fitted parameter: prior, weighted posterior mean, sd and quantiles, the
-    shrinkage of its spread, and whether the record pins it down."""
-    weights = posterior["weight"].to_numpy()
+def summarise(
+    fitted: Sequence[str], posterior: pd.DataFrame, weighted: bool = True
+) -> pd.DataFrame:
+    """Per fitted parameter: prior, posterior mean, sd and quantiles, the shrinkage of
+    its spread, and whether the record pins it down; with the importance weights, or,
+    when ``weighted`` is False (the weights have degenerated), over the particles
+    unweighted."""
+    weights = posterior["weight"].to_numpy() if weighted else np.ones(len(posterior))
     rows = []
     for name in fitted:
         values = posterior[name].to_numpy(dtype=float)
@@ -646,6 +663,7 @@ def summarise(fitted: Sequence[str], posterior: pd.DataFrame) -> pd.DataFrame:
         )
     table = pd.DataFrame(rows)
     table["pinned"] = table["interval_share"] <= PINNED_WIDTH
+    table["weighted"] = weighted
     return table.sort_values("shrinkage", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -710,15 +728,26 @@ def _write_outputs(
     write_csv_atomic(summary, out_dir / "summary.csv")
     screened = (
         f"{len(spec.candidates)} candidates screened on {spec.screening} Latin-hypercube "
-        f"points; the {len(estimate)} most influential fitted. "
+        f"points; {len(estimate)} fitted (the most influential and those the patterns "
+        "test). "
         if screening is not None
         else ""
+    )
+    ess = rounds["ess"].iloc[-1]
+    weighting = (
+        "The summaries use the importance weights"
+        if bool(summary["weighted"].iloc[0])
+        else "The importance weights degenerated onto a few particles, so the summaries and "
+        "the calibrated values use the particles unweighted: they describe the parameter "
+        "sets that met the final tolerance, not a properly weighted posterior"
     )
     intro = (
         f"<p>{screened}ABC-SMC fit of {len(estimate)} parameters to {len(spec.patterns)} "
         f"patterns of the {spec.scenario} scenario: {spec.particles} particles, "
         f"{len(rounds)} rounds, {spec.seeds} runs per particle, master seed {spec.seed}. "
-        f"Priors are uniform over the schema's ranges. See docs/validation.md.</p>"
+        f"Priors are uniform over the schema's ranges. Effective sample size of the last "
+        f"round's importance weights: {ess:.1f} of {spec.particles}. {weighting}. See "
+        "docs/validation.md.</p>"
     )
     write_html(
         out_dir / "posterior.html",

@@ -41,9 +41,9 @@ class PatternError(ParameterError):
 @dataclass(frozen=True)
 class Pattern:
     """One pattern of the record: what happened, the criterion, its scorer, the months
-    it reads, and the parameters of the rules it tests (``informs``): a calibration fits
-    those even when a screening cannot see them, because a pattern the prior almost
-    never produces hides their effect."""
+    it reads, and the parameters of the rules it tests most directly (``informs``): a
+    calibration fits those even when a screening cannot see them, because a pattern the
+    prior almost never produces hides their effect."""
 
     id: str
     title: str
@@ -210,16 +210,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "presidency.",
         _deal_under_reformist,
         _months("2003-08", "2005-05"),
-        (
-            "talks_acceptance_base",
-            "talks_deal_rate",
-            "talks_breakdown_rate",
-            "ratify_bias",
-            "ratify_president_weight",
-            "ratify_hardliner_weight",
-            "ratify_distrust_weight",
-            "ratify_pressure_weight",
-        ),
+        ("talks_deal_rate", "ratify_bias"),
     ),
     Pattern(
         "P02",
@@ -240,7 +231,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "The presidential election of June 2005 goes to a second round.",
         _runoff_2005,
         ("2005-05", "2005-06"),
-        ("relief_vote_weight", "incumbency_advantage", "vetting_tolerance"),
+        ("relief_vote_weight",),
     ),
     Pattern(
         "P04",
@@ -249,7 +240,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "After the June 2005 election the presidency is held by a hardline faction (stance < 0.5).",
         _hardliner_wins_2005,
         ("2005-06",),
-        ("relief_vote_weight", "incumbent_resentment_weight", "vetting_tolerance", "mood_weight"),
+        ("relief_vote_weight", "vetting_tolerance"),
     ),
     Pattern(
         "P05",
@@ -259,7 +250,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "No deal is ratified from July 2005 to May 2009.",
         _no_deal_under_hardliner,
         ("2005-07", "2009-05"),
-        ("talks_deal_rate", "ratify_bias", "ratify_president_weight", "ratify_hardliner_weight"),
+        ("talks_deal_rate", "ratify_bias"),
     ),
     Pattern(
         "P06",
@@ -281,15 +272,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "adopted (miss: the share of the 4 not adopted).",
         _china_russia_vote_yes,
         ("2006-06", "2008-09"),
-        (
-            "un_veto_threshold",
-            "un_dilution_room",
-            "credibility_weight",
-            "blame_shift",
-            "trade_weight",
-            "energy_weight",
-            "nuclear_alarm_weight",
-        ),
+        ("un_veto_threshold", "un_dilution_room"),
     ),
     Pattern(
         "P08",
@@ -310,7 +293,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "2005 (miss: the share of the two whose support did not rise).",
         _china_russia_harden,
         ("2005-07", "2006-02"),
-        ("blame_shift", "credibility_weight", "support_adjustment"),
+        ("credibility_weight",),
     ),
     Pattern(
         "P10",
@@ -322,12 +305,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "(miss: the share of these five conditions failed).",
         _growth_2003_2007,
         _months("2003-01", "2007-12"),
-        (
-            "oil_economic_sensitivity",
-            "sanctions_economic_impact",
-            "economic_adjustment",
-            "economic_noise",
-        ),
+        ("oil_economic_sensitivity", "economic_noise"),
     ),
     Pattern(
         "P11",
@@ -338,7 +316,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "January to June 2008.",
         _slowdown_2008,
         _months("2008-01", "2009-03"),
-        ("oil_economic_sensitivity", "economic_adjustment"),
+        ("oil_economic_sensitivity",),
     ),
     Pattern(
         "P12",
@@ -349,7 +327,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "the shortfall as a share of 0.5).",
         _resolve_2006,
         ("2006-07",),
-        ("resolve_blame_weight", "narrative_baseline", "ideology_blame_bias"),
+        ("narrative_baseline", "resolve_blame_weight"),
     ),
     Pattern(
         "P13",
@@ -360,7 +338,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "(stance >= 0.5) in June 2007 (miss: the distance outside that range over 0.5).",
         _compromise_2007,
         ("2007-06",),
-        ("ideology_mean", "mood_weight"),
+        ("ideology_mean",),
     ),
     Pattern(
         "P14",
@@ -373,7 +351,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "as a share of 3).",
         _enrichment_after_suspension,
         ("2004-01", "2005-06", "2006-01", "2008-12"),
-        ("nuclear_base_rate", "deal_nuclear_constraint", "sanctions_drag", "division_drag"),
+        ("deal_nuclear_constraint", "nuclear_base_rate"),
     ),
 )
 

@@ -223,7 +223,13 @@ def run(args: argparse.Namespace) -> int:
         f"calibrate: {len(rounds)} rounds, {int(rounds['simulations'].sum())} particles "
         f"({int(rounds['simulations'].sum()) * spec.seeds} runs) in {result.elapsed_s:.0f} s; "
         f"final tolerance {rounds['threshold'].iloc[-1]:.3f}, mean distance "
-        f"{rounds['mean_distance'].iloc[-1]:.3f}",
+        f"{rounds['mean_distance'].iloc[-1]:.3f}, effective sample size "
+        f"{rounds['ess'].iloc[-1]:.1f}"
+        + (
+            ""
+            if result.summary["weighted"].iloc[0]
+            else " (weights degenerate: unweighted summaries)"
+        ),
         file=sys.stderr,
     )
     print(
