@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -468,6 +469,11 @@ def calibrate(
     """
     try:
         import elfi
+
+        # ELFI warns while it redraws proposals that fall outside the parameters' ranges,
+        # which is expected in the first rounds (the module docstring); the warning
+        # advises killing the process, which would be wrong advice here.
+        logging.getLogger("elfi.methods.utils").setLevel(logging.ERROR)
     except ImportError:
         raise CalibrationError(
             "calibration needs ELFI: pip install 'iran-sim[calibrate]'"

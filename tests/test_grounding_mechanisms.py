@@ -299,3 +299,22 @@ def test_an_interim_deal_lifts_only_its_share_of_sanctions():
 
     assert effective(0.6) < effective(0.1) < effective(0.0) + 1e-12 + 0.5
     assert effective(0.1) > effective(0.6) + 0.05
+
+
+def test_the_leaders_favour_counts_for_less_the_more_his_favourite_holds():
+    from model.factional_balance import shift_power
+
+    def favour_gain(power: float) -> float:
+        model = IranModel(bare(), rng=1, n_citizens=200, power_legitimacy_sensitivity=0.0)
+        factions = model.factions
+        favourite, others = factions[0], factions[1:]
+        favourite.power = power
+        for f in others:
+            f.power = (1.0 - power) / len(others)
+        shift_power(factions, favourite, model.params)
+        return favourite.power - power
+
+    small, large = favour_gain(0.2), favour_gain(0.8)
+    assert small > 0 and large > 0
+    # An arbiter's backing: a dominant favourite gains far less than a small one.
+    assert large < 0.3 * small

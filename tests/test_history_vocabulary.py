@@ -209,6 +209,15 @@ def test_election_shock_raises_grievance_and_protest():
     assert shocked["political_grievance"].iloc[6] < shocked["political_grievance"].iloc[3]
 
 
+def test_those_an_election_shock_brings_onto_the_streets_protest_that_month():
+    # No grievance: only the protest share itself brings citizens out, for one month.
+    out = scenario_with(event(3, "election_shock", grievance=0.0, protest_share=0.3))
+    results = run(out, 5).results()
+    calm = run(scenario_with(), 5).results()
+    assert results["protest_share"].iloc[3] >= 0.3 > calm["protest_share"].iloc[3]
+    assert results["protest_share"].iloc[5] < 0.3
+
+
 # --- scenario length ------------------------------------------------------------------
 
 
