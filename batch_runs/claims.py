@@ -961,6 +961,13 @@ def side_by_side(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             columns={c: f"{c} ({label})" for c in ("effect", "ci_low", "ci_high", "verdict")}
         )
         merged = part if merged is None else merged.merge(part, on=keys, how="outer", sort=False)
+    # An outer merge sorts its keys; keep the audits' own order (baseline first).
+    order = {
+        (r["setting"], r["id"]): i
+        for i, r in enumerate(pd.concat(tables.values()).to_dict("records"))
+    }
+    rank = [order[(s, i)] for s, i in zip(merged["setting"], merged["id"], strict=True)]
+    merged = merged.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
     verdicts = merged[[f"verdict ({label})" for label in labels]]
     merged["verdict_changed"] = verdicts.nunique(axis=1, dropna=False) > 1
     return merged

@@ -19,7 +19,7 @@ from dashboard.comparison import (
     trajectories_figure,
 )
 from dashboard.controls import control_kind, form_values, slider_step
-from dashboard.explanations import CHART_HELP, odd_markdown
+from dashboard.explanations import CHART_HELP, grounding_markdown, odd_markdown
 from dashboard.live_figure import apply_figure, same_value
 from dashboard.network import citizens_figure, sample_for, snowball_sample
 from dashboard.prose import to_html
@@ -101,6 +101,19 @@ def test_axes_span_the_run_horizon_from_the_start(model: IranModel) -> None:
     results, _ = frames(model)
     assert charts.time_range(results) == ["2011-06", "2021-06"]
     assert charts.time_range(results.iloc[:1]) == ["2011-06", "2021-06"]
+
+
+def test_axes_span_the_scenarios_own_length() -> None:
+    history = DashboardModel(RunSettings.for_scenario("history_2003"))
+    results, _ = frames(history)
+    assert charts.time_range(results) == ["2003-01", "2009-05"]
+
+
+def test_about_page_shows_the_check_against_history() -> None:
+    text = grounding_markdown()
+    assert text.startswith("### Grounded in history")
+    html = to_html(text)
+    assert "<table>" in html and "P01" in html and "coin" in html.lower()
 
 
 def test_network_sample_is_connected_seeded_and_cached(model: IranModel) -> None:

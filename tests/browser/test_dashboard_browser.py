@@ -245,3 +245,9 @@ def test_two_sessions_step_independently(dashboard, browser: Browser) -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_about_page_shows_the_check_against_history(dash: Dashboard) -> None:
+    dash.open_tab("About the model")
+    expect(dash.page.get_by_text("Grounded in history: January 2003 to May 2009")).to_be_visible()
+    expect(dash.page.locator(".grounding table").first).to_be_visible()
