@@ -372,6 +372,37 @@ def finals_figure(
 MARGINALS_SHOWN = 12
 
 
+def _parameter_bars(
+    order: pd.DataFrame,
+    column: str,
+    highlighted: pd.Series,
+    colour: str,
+    customdata: np.ndarray,
+    hovertemplate: str,
+    title: str,
+) -> go.Figure:
+    """Horizontal bars of one value per parameter, highlighted ones in ``colour``."""
+    figure = go.Figure(
+        go.Bar(
+            x=order[column],
+            y=order["parameter"],
+            orientation="h",
+            marker_color=np.where(highlighted, colour, _COLOURS[7]),
+            customdata=customdata,
+            hovertemplate=hovertemplate,
+        )
+    )
+    figure.update_layout(
+        title=title,
+        xaxis_title=column,
+        width=900,
+        height=max(400, 16 * len(order) + 120),
+        template="plotly_white",
+        margin={"l": 230},
+    )
+    return figure
+
+
 def calibration_figures(
     posterior: pd.DataFrame,
     rounds: pd.DataFrame,
@@ -384,27 +415,18 @@ def calibration_figures(
     figures = []
     if screening is not None:
         order = screening.sort_values("influence")
-        influence = go.Figure(
-            go.Bar(
-                x=order["influence"],
-                y=order["parameter"],
-                orientation="h",
-                marker_color=np.where(order["fitted"], _COLOURS[0], _COLOURS[7]),
-                customdata=order[["strongest_pattern", "rho_distance"]].to_numpy(),
-                hovertemplate="%{y}: influence %{x:.2f} (strongest on %{customdata[0]}; "
-                "rho with the distance %{customdata[1]:.2f})<extra></extra>",
-            )
+        influence = _parameter_bars(
+            order,
+            "influence",
+            order["fitted"],
+            _COLOURS[0],
+            order[["strongest_pattern", "rho_distance"]].to_numpy(),
+            "%{y}: influence %{x:.2f} (strongest on %{customdata[0]}; "
+            "rho with the distance %{customdata[1]:.2f})<extra></extra>",
+            "Screening: largest |Spearman rho| of each candidate with the distance or a "
+            "pattern's miss (blue: fitted; dotted: three standard errors)",
         )
         influence.add_vline(x=screening.attrs.get("threshold", 0.0), line_dash="dot")
-        influence.update_layout(
-            title="Screening: largest |Spearman rho| of each candidate with the distance or a "
-            "pattern's miss (blue: fitted; dotted: three standard errors)",
-            xaxis_title="influence",
-            width=900,
-            height=max(400, 14 * len(order) + 120),
-            template="plotly_white",
-            margin={"l": 230},
-        )
         figures.append(influence)
     by_round = go.Figure()
     by_round.add_trace(
@@ -422,25 +444,16 @@ def calibration_figures(
         template="plotly_white",
     )
     order = summary.sort_values("shrinkage")
-    shrink = go.Figure(
-        go.Bar(
-            x=order["shrinkage"],
-            y=order["parameter"],
-            orientation="h",
-            marker_color=np.where(order["pinned"], _COLOURS[2], _COLOURS[7]),
-            customdata=np.column_stack([order["q025"], order["median"], order["q975"]]),
-            hovertemplate="%{y}: shrinkage %{x:.2f}<br>median %{customdata[1]:.3g} "
-            "(95%: %{customdata[0]:.3g} to %{customdata[2]:.3g})<extra></extra>",
-        )
-    )
-    shrink.update_layout(
-        title="What the record pins down: 1 - posterior sd / prior sd (green: 95% interval "
+    shrink = _parameter_bars(
+        order,
+        "shrinkage",
+        order["pinned"],
+        _COLOURS[2],
+        np.column_stack([order["q025"], order["median"], order["q975"]]),
+        "%{y}: shrinkage %{x:.2f}<br>median %{customdata[1]:.3g} "
+        "(95%: %{customdata[0]:.3g} to %{customdata[2]:.3g})<extra></extra>",
+        "What the record pins down: 1 - posterior sd / prior sd (green: 95% interval "
         "within half the prior range)",
-        xaxis_title="shrinkage",
-        width=900,
-        height=max(400, 16 * len(order) + 120),
-        template="plotly_white",
-        margin={"l": 230},
     )
     shown = summary.head(MARGINALS_SHOWN)
     cols = 3

@@ -15,8 +15,14 @@ from batch_runs.calibration import (
     calibrate,
     default_parameters,
 )
-from batch_runs.runner import BACKENDS
-from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
+from cli.common import (
+    add_execution_flags,
+    add_scenario_flags,
+    check_execution_flags,
+    non_negative_int,
+    parse_overrides,
+    positive_int,
+)
 from cli.errors import UsageError
 from cli.patterns import parse_ids
 
@@ -106,11 +112,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME|PATH",
         help=f"scenario calibrated.toml extends (default {_default('apply_to')})",
     )
-    parser.add_argument(
-        "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"
-    )
-    parser.add_argument("--backend", choices=BACKENDS, default="process", help="process or dask")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler")
+    add_execution_flags(parser)
     parser.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
     )
@@ -178,8 +180,7 @@ class _Reporter:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, calibrate, print what the record pins down."""
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler needs --backend dask")
+    check_execution_flags(args)
     spec = CalibrationSpec(
         scenario=args.scenario,
         parameters=parse_names(args.params),

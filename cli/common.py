@@ -70,3 +70,27 @@ def progress_bar(total: int, description: str, unit: str = "month"):
             yield lambda n=1: bar.update(n)
     else:
         yield lambda n=1: None
+
+
+def add_execution_flags(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--backend`` and ``--scheduler``: where the runs execute."""
+    from batch_runs.runner import BACKENDS
+
+    parser.add_argument(
+        "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"
+    )
+    parser.add_argument("--backend", choices=BACKENDS, default="process", help="process or dask")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local Dask cluster)",
+    )
+
+
+def check_execution_flags(args: argparse.Namespace) -> None:
+    """A scheduler address only makes sense with the Dask backend (UsageError)."""
+    from cli.errors import UsageError
+
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")

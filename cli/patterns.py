@@ -10,14 +10,21 @@ from pathlib import Path
 
 from batch_runs.baselines import SIMULATORS
 from batch_runs.patterns import PATTERN_IDS, get_patterns
-from batch_runs.runner import BACKENDS, MANIFEST_FILE
+from batch_runs.runner import MANIFEST_FILE
 from batch_runs.validation import (
     comparison_markdown,
     comparison_table,
     read_folder,
     score_patterns,
 )
-from cli.common import add_scenario_flags, non_negative_int, parse_overrides, positive_int
+from cli.common import (
+    add_execution_flags,
+    add_scenario_flags,
+    check_execution_flags,
+    non_negative_int,
+    parse_overrides,
+    positive_int,
+)
 from cli.errors import UsageError
 from cli.sweep import SweepReporter
 from model.export import write_csv_atomic, write_text_atomic
@@ -54,11 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="P01,P02,...",
         help=f"patterns to score (default all: {PATTERN_IDS[0]}-{PATTERN_IDS[-1]})",
     )
-    parser.add_argument(
-        "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"
-    )
-    parser.add_argument("--backend", choices=BACKENDS, default="process", help="process or dask")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler")
+    add_execution_flags(parser)
     parser.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
     )
@@ -112,8 +115,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate, run the seeds, write and print the table."""
     if args.compare:
         return compare(args)
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler needs --backend dask")
+    check_execution_flags(args)
     overrides = parse_overrides(args.overrides)
     ids = parse_ids(args.patterns)
     out = Path(args.out)

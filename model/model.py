@@ -54,9 +54,8 @@ def check_seed(rng: Any) -> int:
 class IranModel(mesa.Model):
     """Iran's factional politics and Western engagement, one month per step.
 
-    Formalises Zachary Keck's op-ed "Why to Accept Iran's Talks Offer" (The Diplomat,
-    2011) and its critics: claims C1–C9 and K1–K3, each a local rule of an agent (ODD
-    section 8).
+    Formalises Zachary Keck's 2011 op-ed "Why to Accept Iran's Talks Offer" and its
+    critics: claims C1–C9 and K1–K3, each a local rule of an agent (ODD section 8).
 
     ``IranModel(scenario=None, *, rng=None, **overrides)``: ``scenario`` is a scenario
     name, a path to a TOML file, a Scenario or a Parameters object (default:

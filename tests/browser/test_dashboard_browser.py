@@ -7,6 +7,7 @@ the README's screenshots to docs/images/.
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 
@@ -94,7 +95,10 @@ class Dashboard:
         self.page.get_by_role("tab", name=title).click()
 
     def screenshot(self, name: str, height: int | None = None) -> None:
-        """Write a README screenshot to docs/images/ (optionally a taller window)."""
+        """Write a README screenshot to docs/images/ (optionally a taller window), only
+        when asked (IRAN_SIM_SCREENSHOTS=1): a test run never changes tracked files."""
+        if os.environ.get("IRAN_SIM_SCREENSHOTS") != "1":
+            return
         IMAGES.mkdir(parents=True, exist_ok=True)
         if height:
             self.page.set_viewport_size({"width": 1600, "height": height})
