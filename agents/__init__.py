@@ -1,4 +1,4 @@
-"""Mesa agents of the model, one module per kind (DESIGN.md section 3)."""
+"""Mesa agents of the model, one module per kind (ODD §2)."""
 
 from agents.faction import Faction
 from agents.foreign_government import ForeignGovernment

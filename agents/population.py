@@ -2,7 +2,7 @@
 
 One Mesa agent holds the citizens as rows of numpy arrays and their small-world
 network as a sparse matrix; every monthly rule is a handful of vector operations and
-two sparse matrix-vector products, with no Python call per citizen (DESIGN.md section 6).
+two sparse matrix-vector products, with no Python call per citizen (ODD §2.4).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The claims audit (issue 5): each claim of the op-ed measured as a paired effect.
+"""The claims audit (ODD §10): each claim of the op-ed measured as a paired effect.
 
-For every claim C1–C9 of DESIGN.md section 2, an :class:`Experiment` isolates the
+For every claim C1–C9 of ODD §8, an :class:`Experiment` isolates the
 claim's cause: two arms that differ in exactly one thing (one parameter, one field of
 the president's faction, or the West's answer to one overture), run on the same seeds
 (common random numbers: replicate ``j`` of both arms shares every random draw). The
@@ -815,7 +815,7 @@ CRITICS_SETTING = Setting("critics", (), "each critics' mechanism switched on vs
 def audit_plan(
     claims: Sequence[str] | None = None, critics: bool = True
 ) -> list[tuple[Setting, Experiment]]:
-    """The (setting, experiment) cells of the whole audit of issue 5.
+    """The (setting, experiment) cells of the whole audit (ODD §10).
 
     The claims under the scenario as given (setting ``baseline``); with ``critics``,
     the checks of K1–K3 (setting ``critics``) and the claims again with each K

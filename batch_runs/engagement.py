@@ -1,4 +1,4 @@
-"""The engagement advantage from sweeps run by the sweep runner (issue 5: C9).
+"""The engagement advantage from sweeps run by the sweep runner (C9, ODD §10).
 
 Sensitivity analysis and frontier maps both run, through ``batch_runs.runner``, design
 points in pairs that differ only in ``western_policy`` (engage vs refuse) on common

@@ -120,7 +120,7 @@ def comparison_figure(diffs: pd.DataFrame, label_a: str, label_b: str) -> go.Fig
     """Mean paired difference (A - B) over time with its 95% band, one panel per group.
 
     ``diffs`` is the tidy frame of ``batch_runs.paired.paired_differences``.
-    Serves issue 3 (``iran-sim compare``).
+    Used by ``iran-sim compare``.
     """
     outcomes = list(dict.fromkeys(diffs["outcome"]))
     groups = outcome_groups(outcomes)

@@ -1,4 +1,4 @@
-"""Where the argument fails (issue 5, C9): a two-parameter map of the engagement advantage.
+"""Where the argument fails (C9, ODD §10.4): a two-parameter map of the engagement advantage.
 
 A grid of two parameters, each point run under ``engage`` and under ``refuse`` on common
 random numbers, through the sweep runner (parallel, streamed, resumable). For each cell:

@@ -1,5 +1,5 @@
 """Outcomes and statistics shared by the claims audit, the sensitivity analysis and the
-frontier map (issue 5).
+frontier map (ODD §10).
 
 An :class:`Outcome` turns one run's ``results()`` into a monthly series (a column, or a
 quantity derived from columns and the scenario, such as the factional balance), and

@@ -40,7 +40,7 @@ Files written in ``out_dir`` (documented in docs/sweeps.md):
 - ``manifest.json``: command, spec, master seed, code version, package versions,
   sessions with start and end times, counts by status.
 
-Guarantees (DESIGN.md section 6): results stream to disk as runs finish and the
+Guarantees: results stream to disk as runs finish and the
 parent keeps no results in memory (in-flight tasks are bounded); each run's rows are
 appended whole (``steps`` first, then its ``runs`` row, which commits it), so Ctrl-C
 or a killed process leaves no partial row that ``resume`` would keep; ``resume=True``
@@ -240,7 +240,7 @@ def _execute(ctx: _Context, job: _Job) -> _Record:
         steps_text = _csv_text(zip(itertools.repeat(run_id), *cols))
         finals = [col[-1] for col in cols[2:]]
         status, error = "ok", ""
-    except Exception as exc:  # a failing run is recorded, never fatal (issue 3)
+    except Exception as exc:  # a failing run is recorded, never fatal
         status, error = "failed", _one_line(f"{type(exc).__name__}: {exc}")
     try:
         params = scenario.parameters.replace(**overrides)
@@ -719,7 +719,6 @@ def run_sweep(
 
     Validates everything before writing anything: bad input raises SpecError,
     SweepError, ParameterError or ScenarioError and leaves ``out_dir`` untouched.
-    Serves issue 3 (streaming, resume, fault isolation, reproducibility).
     """
     started_clock = time.perf_counter()
     if not isinstance(spec, SweepSpec):

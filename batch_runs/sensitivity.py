@@ -1,4 +1,4 @@
-"""Global sensitivity analysis of the engagement advantage (issue 5: C9, K1–K3).
+"""Global sensitivity analysis of the engagement advantage (C9, K1–K3; ODD §10.4).
 
 Which parameters decide whether engagement beats refusal? Every parameter marked
 ``uncertain`` in the schema (numeric; ``western_policy`` excluded: it is the compared

@@ -213,8 +213,8 @@ class SweepSpec:
     """A validated sweep: scenario, fixed parameters, design, replicates, steps, seed.
 
     Construct it directly (Python) or with :func:`load_spec` (TOML); every field is
-    checked on construction (SpecError / ParameterError / ScenarioError). Serves
-    issue 3: the design, the run indices and the seeds of a sweep are a function of
+    checked on construction (SpecError / ParameterError / ScenarioError). The
+    design, the run indices and the seeds of a sweep are a function of
     this object alone.
     """
 

@@ -9,7 +9,7 @@ Default scenario (2,000 citizens, 120 months). Measures, in one process and one 
 - sweep, 1 worker: ``run_sweep(workers=1)`` (in-process, writes runs.csv/steps.csv);
 - sweep, 2 workers: ``run_sweep(workers=2)`` (process pool).
 
-Targets of issue 3: 2 workers >= 1.7 x faster than 1; overhead of the runner over
+Targets: 2 workers >= 1.7 x faster than 1; overhead of the runner over
 calling the model directly < 10%. Steady-state rates (first to last finished run)
 are printed beside wall-clock rates, which include starting the worker pool. Also
 prints the parent's peak memory (the runner keeps no results in memory).

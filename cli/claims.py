@@ -1,4 +1,4 @@
-"""``iran-sim claims``: the claims audit of issue 5 (C1–C9, then with K1–K3 on).
+"""``iran-sim claims``: the claims audit of ODD §10 (C1–C9, then with K1–K3 on).
 
 Prints the Markdown table and writes ``claims.md``, ``claims.csv`` (one row per setting
 and experiment), ``pairs.csv`` (one row per paired replicate) and ``manifest.json`` to

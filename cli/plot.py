@@ -49,10 +49,7 @@ def varied_parameters(manifest: dict, runs: pd.DataFrame) -> list[str]:
 
 
 def build_report(sweep_dir: str | Path, out: str | Path) -> Path:
-    """Read the sweep in bounded memory and write the report to ``out`` (atomically).
-
-    Serves issue 3 (``iran-sim plot``).
-    """
+    """Read the sweep in bounded memory and write the report to ``out`` (atomically)."""
     sweep_dir = Path(sweep_dir)
     manifest = read_manifest(sweep_dir)
     header = manifest["columns"]["steps"]

@@ -1,4 +1,4 @@
-"""Dashboard pages of the claims audit and of the analyses (issue 5).
+"""Dashboard pages of the claims audit and of the analyses (ODD §10).
 
 ``ClaimsPage``: the latest claims table written by ``iran-sim claims`` (C1–C9, the
 critics' checks K1–K3 and the claims with each K switched on), and a button that runs a

@@ -1,7 +1,7 @@
 """Texts that tell a newcomer what the model is and what each chart shows.
 
 Kept apart from the layout so the wording can be reviewed in one place; each chart's
-text names the claims of DESIGN.md it serves (C1–C9 of the op-ed, K1–K3 of its critics).
+text names the claims it serves (ODD §8) (C1–C9 of the op-ed, K1–K3 of its critics).
 """
 
 from __future__ import annotations

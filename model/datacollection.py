@@ -1,4 +1,4 @@
-"""The model's outputs: one row per month, the columns of DESIGN.md section 5.
+"""The model's outputs: one row per month, the state variables of ODD §2.
 
 ``COLUMNS`` documents every column (meaning, unit and range); ``docs/columns.md`` and
 the README's table are generated from it, and a test checks that ``results()`` has

@@ -1,8 +1,8 @@
 """The parameter schema: the single source of truth for every model parameter.
 
 Each :class:`Parameter` carries its name, type, default, allowed range (or choices),
-a label for the dashboard, a one-line description and the claim of DESIGN.md
-(C1–C9 for the op-ed, K1–K3 for its critics) that it belongs to. The schema validates
+a label for the dashboard, a one-line description and the claim
+(ODD §8: C1–C9 for the op-ed, K1–K3 for its critics) that it belongs to. The schema validates
 every input (Python overrides, scenario files, ``--set`` flags, sweep specs,
 dashboard controls) and generates the parameter table in ``docs/parameters.md``.
 Nothing else in the project may repeat a default or a range.

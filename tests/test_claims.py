@@ -1,4 +1,4 @@
-"""The claims audit (issue 5): paired design, intervals, verdicts, critics' checks, CLI."""
+"""The claims audit: paired design, intervals, verdicts, critics' checks, CLI."""
 
 from __future__ import annotations
 

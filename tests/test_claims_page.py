@@ -1,4 +1,4 @@
-"""The dashboard's claims and analysis pages render without a browser (issue 5)."""
+"""The dashboard's claims and analysis pages render without a browser."""
 
 from __future__ import annotations
 

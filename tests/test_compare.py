@@ -1,4 +1,4 @@
-"""``iran-sim compare``: paired differences with 95% CI, CSV and HTML (issue 3)."""
+"""``iran-sim compare``: paired differences with 95% CI, CSV and HTML."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The frontier map of the engagement advantage (issue 5): design, boundary, CLI."""
+"""The frontier map of the engagement advantage: design, boundary, CLI."""
 
 from __future__ import annotations
 

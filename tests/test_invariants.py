@@ -1,4 +1,4 @@
-"""Property-based invariants over random valid parameters (DESIGN.md section 6)."""
+"""Property-based invariants over random valid parameters."""
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings

@@ -1,4 +1,4 @@
-"""The public API of DESIGN.md section 5: construction, stepping, results, reproducibility."""
+"""The public API of IranModel: construction, stepping, results, reproducibility."""
 
 import re
 

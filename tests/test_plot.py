@@ -1,4 +1,4 @@
-"""``iran-sim plot``: the HTML report of a finished sweep (issue 3)."""
+"""``iran-sim plot``: the HTML report of a finished sweep."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sensitivity analysis of the engagement advantage (issue 5): SALib through the runner."""
+"""Sensitivity analysis of the engagement advantage: SALib through the runner."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``iran-sim sweep`` on the command line: flags, exit statuses, one-line errors,
-a real kill and resume (issue 3)."""
+a real kill and resume."""
 
 from __future__ import annotations
 

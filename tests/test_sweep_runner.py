@@ -1,5 +1,5 @@
 """The sweep runner: reproducibility across workers and backends, streaming files,
-resume after interruption, failing runs, refusal to mix specs or code (issue 3)."""
+resume after interruption, failing runs, refusal to mix specs or code."""
 
 from __future__ import annotations
 

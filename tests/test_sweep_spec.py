@@ -1,4 +1,4 @@
-"""Sweep specs: grid and sample expansion, range syntax, validation (issue 3)."""
+"""Sweep specs: grid and sample expansion, range syntax, validation."""
 
 from __future__ import annotations
 
