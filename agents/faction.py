@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 
-from model.scenarios import FactionSpec
+
+@dataclass(frozen=True)
+class FactionSpec:
+    """Initial state of one faction (C6: power and legitimacy; C2: the president)."""
+
+    name: str
+    label: str
+    power: float
+    stance: float
+    president: bool = False
+    prestige: float = 0.0
+    economic_appeal: float = 0.0
 
 
 class Faction(mesa.Agent):

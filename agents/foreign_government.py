@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mesa
 
-from model.scenarios import GovernmentSpec
+
+@dataclass(frozen=True)
+class GovernmentSpec:
+    """Initial state and fixed traits of one foreign government (C3, C4)."""
+
+    name: str
+    label: str
+    western: bool
+    un_veto: bool
+    sanctions_support: float
+    base_support: float
+    trade_ties: float = 0.0
+    energy_ties: float = 0.0
+    blame_iran: float = 0.5
+
 
 # Spread of a government's noisy reading of a draft resolution (logistic scale, in
 # units of sanctions support): votes are not fully predictable from support alone.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.network import row_normalised, small_world_adjacency
+from agents.network import row_normalised, small_world_adjacency
 
 # A faction at or above this stance leans to compromise with the West (the midpoint).
 COMPROMISE_STANCE = 0.5

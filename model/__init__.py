@@ -1,11 +1,10 @@
 """The simulation engine: ``from model import IranModel, load_scenario, list_scenarios``.
 
-``IranModel`` is imported lazily, so that ``agents`` (which use the model's scenario
-types and network) can be imported first without a cycle.
+Imports flow one way: ``model.parameters`` (the schema) and ``agents`` (which import
+nothing from ``model``) come first; scenarios, submodels and ``IranModel`` build on them.
 """
 
-from typing import Any
-
+from model.model import IranModel
 from model.parameters import SCHEMA, Parameter, ParameterError, Parameters
 from model.scenarios import (
     DEFAULT_MONTHS,
@@ -27,11 +26,3 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "IranModel":
-        from model import model as _model
-
-        return getattr(_model, name)
-    raise AttributeError(f"module 'model' has no attribute {name!r}")

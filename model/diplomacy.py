@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.president import Offer
-from model import factional_balance, narrative
+from model import factional_balance
 from model.parameters import WESTERN_POLICIES
 
 if TYPE_CHECKING:
@@ -236,9 +236,7 @@ class Diplomacy:
             return
         self.counters.refusals += 1
         self._rebuff_president(p.rebuff_power_cost, p.rebuff_prestige_cost)
-        m.narrative_credibility = narrative.boost(
-            m.narrative_credibility, p.refusal_narrative_boost
-        )
+        m.narrative.boost(p.refusal_narrative_boost)
         m.leader.change_distrust(p.distrust_refusal_increase)
         for g in m.governments:
             g.perceive_failure(iran_blamed=False, weight=p.refusal_excuse)
@@ -314,9 +312,7 @@ class Diplomacy:
         for g in m.governments:
             g.perceive_failure(iran_blamed=iran_blamed, weight=1.0)
         if not iran_blamed:
-            m.narrative_credibility = narrative.boost(
-                m.narrative_credibility, 0.5 * p.refusal_narrative_boost
-            )
+            m.narrative.boost(0.5 * p.refusal_narrative_boost)
         m.president.cooldown = p.offer_cooldown
         side = "Iran" if iran_blamed else "the West"
         m.log(
@@ -346,7 +342,6 @@ class Diplomacy:
         must implement it, end it sooner (C2). The side seen to end it is blamed (C3);
         the sanctions it lifted snap back (C5, C2)."""
         m = self.model
-        p = m.params
         if u >= self.collapse_hazard():
             return
         self.deal_active = False
@@ -354,10 +349,7 @@ class Diplomacy:
         self.iran_last_cooperative = not iran_blamed
         for g in m.governments:
             g.perceive_failure(iran_blamed=iran_blamed, weight=1.0)
-        m.leader.change_distrust(p.distrust_sanctions_increase)
-        m.narrative_credibility = narrative.boost(
-            m.narrative_credibility, p.sanctions_narrative_boost
-        )
+        m.impose_sanctions()
         side = "Iran" if iran_blamed else "the West"
         m.log("collapse", f"the deal collapsed ({side} was blamed); sanctions snapped back")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agents.president import Offer
-from model import narrative
 from model.scenarios import EventSpec
 
 if TYPE_CHECKING:
@@ -30,7 +29,6 @@ def month_to_date(start: str, months: int) -> str:
 
 def apply(model: IranModel, event: EventSpec) -> None:
     """Carry out one scheduled event at the start of its month."""
-    p = model.params
     values = event.values
     note = f" ({event.note})" if event.note else ""
     match event.kind:
@@ -54,11 +52,7 @@ def apply(model: IranModel, event: EventSpec) -> None:
             else:
                 model.western_sanctions = min(1.0, model.western_sanctions + intensity)
                 what = "new sanctions"
-            model.new_sanctions = True
-            model.narrative_credibility = narrative.boost(
-                model.narrative_credibility, p.sanctions_narrative_boost
-            )
-            model.leader.change_distrust(p.distrust_sanctions_increase)
+            model.impose_sanctions()
             model.log("sanctions", f"the US and EU imposed {what}{note}")
         case "oil_shock":
             model.pending_oil_shock = values["change"]

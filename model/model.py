@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from agents import Faction, ForeignGovernment, Population, President, SupremeLeader
-from model import economy, elections, factional_balance, narrative, nuclear
+from model import economy, elections, factional_balance, nuclear
 from model import events as scheduled_events
 from model.datacollection import make_datacollector
 from model.diplomacy import DRAWS_PER_MONTH, Diplomacy
+from model.narrative import Narrative
 from model.parameters import ParameterError, Parameters
 from model.scenarios import DEFAULT_MONTHS, MAX_MONTHS, Scenario, load_scenario
 from model.un_security_council import SecurityCouncil
@@ -113,7 +114,7 @@ class IranModel(mesa.Model):
         self.un_sanctions = p.un_sanctions_initial
         self.oil_export_sanctions = p.oil_export_sanctions_initial
         self.new_sanctions = False  # whether sanctions were imposed this month
-        self.narrative_credibility = p.narrative_initial
+        self.narrative = Narrative(p)
         self.nuclear_progress = p.nuclear_progress_initial
 
         # Agents.
@@ -177,9 +178,7 @@ class IranModel(mesa.Model):
         self.oil_revenue = economy.oil_revenue(self.oil_exports, self.oil_price)
         target = economy.health_target(self.oil_revenue, self.effective_sanctions, p)
         self.economic_health = economy.move_economy(self.economic_health, target, z_economy, p)
-        self.narrative_credibility = narrative.drift(
-            self.narrative_credibility, self.diplomacy.engaged, p
-        )
+        self.narrative.drift(self.diplomacy.engaged)
         # 2.-3. Citizens, then factions.
         self._update_citizens_and_factions(shift_power=True)
         # 4. Diplomacy.
@@ -238,6 +237,25 @@ class IranModel(mesa.Model):
         """Record an event of this month in the event log."""
         self.event_log.append({"step": self.steps, "date": self.date, "kind": kind, "text": text})
 
+    @property
+    def narrative_credibility(self) -> float:
+        """Credibility of the anti-Western narrative (0–1), owned by ``self.narrative``."""
+        return self.narrative.credibility
+
+    def impose_sanctions(self, scale: float = 1.0) -> None:
+        """What new sanctions do inside Iran, whatever imposed them (C5, C2).
+
+        The one path for the Western ratchet, a scheduled package, a UN resolution and
+        a deal's snap-back: the sanctions fit the regime's story of a hostile West (the
+        narrative rises by ``sanctions_narrative_boost``) and confirm the Leader's
+        distrust (by ``distrust_sanctions_increase``), both times ``scale``, the size
+        of this step relative to one package. The caller has set the sanction level.
+        """
+        p = self.params
+        self.new_sanctions = True
+        self.narrative.boost(p.sanctions_narrative_boost * scale)
+        self.leader.change_distrust(p.distrust_sanctions_increase * scale)
+
     # --- the month's phases -----------------------------------------------------------
 
     def _ratchet_western_sanctions(self) -> None:
@@ -251,12 +269,7 @@ class IranModel(mesa.Model):
             return
         self.western_sanctions = min(1.0, max(0.0, self.western_sanctions + change))
         if change > 0:
-            self.new_sanctions = True
-            scale = change / SANCTIONS_PACKAGE_SIZE
-            self.narrative_credibility = narrative.boost(
-                self.narrative_credibility, p.sanctions_narrative_boost * scale
-            )
-            self.leader.change_distrust(p.distrust_sanctions_increase * scale)
+            self.impose_sanctions(change / SANCTIONS_PACKAGE_SIZE)
 
     def _update_world(self) -> None:
         self.leakage = economy.sanctions_leakage(self.governments, self.params)
@@ -278,7 +291,7 @@ class IranModel(mesa.Model):
         pop = self.population
         factions = self.factions
         pop.feel_economy(self.economic_health)
-        pop.attribute_blame(self.narrative_credibility)
+        pop.attribute_blame(self.narrative.credibility)
         stance = np.array([f.stance for f in factions])
         prestige = np.array([f.prestige for f in factions])
         president = factions.index(self.president.faction)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from agents.faction import FactionSpec
+from agents.foreign_government import GovernmentSpec
 from model.parameters import (
     BLAME_SIDES,
     SANCTIONS_TARGETS,
@@ -186,34 +188,6 @@ _TOP_KEYS = {
     "oil_price_path",
 }
 _OIL_PATH_KEYS = {"file", "prices", "source"}
-
-
-@dataclass(frozen=True)
-class FactionSpec:
-    """Initial state of one faction (C6: power and legitimacy; C2: the president)."""
-
-    name: str
-    label: str
-    power: float
-    stance: float
-    president: bool = False
-    prestige: float = 0.0
-    economic_appeal: float = 0.0
-
-
-@dataclass(frozen=True)
-class GovernmentSpec:
-    """Initial state and fixed traits of one foreign government (C3, C4)."""
-
-    name: str
-    label: str
-    western: bool
-    un_veto: bool
-    sanctions_support: float
-    base_support: float
-    trade_ties: float = 0.0
-    energy_ties: float = 0.0
-    blame_iran: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import narrative
-
 if TYPE_CHECKING:
     from model.model import IranModel
 
@@ -65,11 +63,7 @@ class SecurityCouncil:
         strength = p.un_resolution_strength * adopted
         if strength > 0.0:
             m.un_sanctions += strength * (1.0 - m.un_sanctions)
-            m.narrative_credibility = narrative.boost(
-                m.narrative_credibility, p.sanctions_narrative_boost * adopted
-            )
-            m.leader.change_distrust(p.distrust_sanctions_increase * adopted)
-            m.new_sanctions = True
+            m.impose_sanctions(adopted)
             text = f"the UN Security Council adopted sanctions on Iran ({adopted:.0%} strength)"
             if adopted < proposed:
                 text += f", watered down from a {proposed:.0%} draft"

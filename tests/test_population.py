@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from agents.network import row_normalised, small_world_adjacency
 from model import IranModel
-from model.network import row_normalised, small_world_adjacency
 
 
 def test_small_world_network_is_symmetric_without_self_loops():
