@@ -65,8 +65,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from batch_runs.baselines import PatternSummary
-from batch_runs.patterns import PATTERN_IDS, get_patterns
-from batch_runs.runner import (
+from batch_runs.execution import (
     SweepError,
     SweepProgress,
     code_version,
@@ -74,6 +73,7 @@ from batch_runs.runner import (
     run_sweep,
     scenario_digest,
 )
+from batch_runs.patterns import PATTERN_IDS, get_patterns
 from batch_runs.spec import SpecError, SweepSpec
 from batch_runs.validation import check_covers
 from model.export import write_csv_atomic, write_text_atomic

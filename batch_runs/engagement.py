@@ -1,6 +1,6 @@
 """The engagement advantage from sweeps run by the sweep runner (C9, ODD §10).
 
-Sensitivity analysis and frontier maps both run, through ``batch_runs.runner``, design
+Sensitivity analysis and frontier maps both run, through ``batch_runs.execution``, design
 points in pairs that differ only in ``western_policy`` (engage vs refuse) on common
 random numbers (replicate ``j`` of every point shares its seed). This module reads a
 sweep's files back, reduces each run to one number (an outcome statistic, see
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from batch_runs.execution import iter_steps, read_runs
 from batch_runs.outcomes import Outcome, Statistic
-from batch_runs.runner import iter_steps, read_runs
 from model.scenarios import Scenario
 
 ENGAGE, REFUSE = "engage", "refuse"

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table, summarise_pairs
+from batch_runs.execution import SweepSummary, run_sweep
 from batch_runs.figures import write_html
 from batch_runs.outcomes import Outcome, Statistic, get_outcome
-from batch_runs.runner import SweepSummary, run_sweep
 from batch_runs.spec import SpecError, SweepSpec
 from model import DEFAULT_MONTHS
 from model.export import write_csv_atomic

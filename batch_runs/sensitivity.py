@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table
+from batch_runs.execution import SweepSummary, run_sweep
 from batch_runs.figures import write_html
 from batch_runs.outcomes import Outcome, Statistic, get_outcome
-from batch_runs.runner import SweepSummary, run_sweep
 from batch_runs.spec import SpecError, SweepSpec
 from model import DEFAULT_MONTHS
 from model.export import write_csv_atomic
@@ -260,7 +260,7 @@ def run_sensitivity(
         command=command,
         simulate=simulate,
     )
-    from batch_runs.runner import read_runs
+    from batch_runs.execution import read_runs
 
     runs = read_runs(out / SWEEP_FOLDER, columns=["run_id", "point"])
     pair_of = dict(zip(runs["run_id"], runs["point"] // 2, strict=True))

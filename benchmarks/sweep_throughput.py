@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from batch_runs.execution import SweepProgress, run_sweep
 from batch_runs.paired import run_seed, simulate
-from batch_runs.runner import SweepProgress, run_sweep
 from batch_runs.spec import SweepSpec
 from model import load_scenario
 

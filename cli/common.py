@@ -74,7 +74,7 @@ def progress_bar(total: int, description: str, unit: str = "month"):
 
 def add_execution_flags(parser: argparse.ArgumentParser) -> None:
     """``--workers``, ``--backend`` and ``--scheduler``: where the runs execute."""
-    from batch_runs.runner import BACKENDS
+    from batch_runs.execution import BACKENDS
 
     parser.add_argument(
         "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"

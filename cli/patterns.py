@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from batch_runs.baselines import SIMULATORS
+from batch_runs.execution import MANIFEST_FILE
 from batch_runs.patterns import PATTERN_IDS, get_patterns
-from batch_runs.runner import MANIFEST_FILE
 from batch_runs.validation import (
     comparison_markdown,
     comparison_table,

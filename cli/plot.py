@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from batch_runs.execution import iter_steps, read_manifest, read_runs
 from batch_runs.figures import (
     KEY_OUTCOMES,
     TrajectoryAccumulator,
@@ -18,7 +19,6 @@ from batch_runs.figures import (
     trajectory_figure,
     write_html,
 )
-from batch_runs.runner import iter_steps, read_manifest, read_runs
 from cli.errors import UsageError
 from model.export import check_writable
 from model.parameters import SCHEMA

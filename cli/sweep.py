@@ -2,7 +2,7 @@
 
 Builds a :class:`batch_runs.spec.SweepSpec` from an optional TOML spec file and the
 flags (flags override the file; ``--vary`` entries replace the file's entry for the
-same parameter), then hands it to :func:`batch_runs.runner.run_sweep`. Output files
+same parameter), then hands it to :func:`batch_runs.execution.run_sweep`. Output files
 and their columns: docs/sweeps.md.
 """
 
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from batch_runs.runner import BACKENDS, MANIFEST_FILE, SweepProgress, run_sweep
+from batch_runs.execution import BACKENDS, MANIFEST_FILE, SweepProgress, run_sweep
 from batch_runs.spec import FORMATS, SAMPLES, SweepSpec, load_spec, parse_vary
 from cli.common import non_negative_int, positive_int
 from cli.errors import UsageError

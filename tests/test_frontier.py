@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from batch_runs import frontier as fr
+from batch_runs.execution import read_runs
 from batch_runs.paired import simulate as model_simulate
-from batch_runs.runner import read_runs
 from batch_runs.spec import SpecError, load_spec
 from cli.main import main
 

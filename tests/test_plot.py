@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sweep_helpers import small_spec
 
+from batch_runs.execution import iter_steps, run_sweep
 from batch_runs.figures import TrajectoryAccumulator, group_labels
-from batch_runs.runner import iter_steps, run_sweep
 from cli.main import main
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from batch_runs import sensitivity as sa
+from batch_runs.execution import read_runs
 from batch_runs.paired import simulate as model_simulate
-from batch_runs.runner import read_runs
 from cli.main import main
 from model.parameters import SCHEMA
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sweep_helpers import failing_simulate, table
 
-from batch_runs import runner
+from batch_runs.execution import runner
 from cli import sweep as sweep_cli
 from cli.main import main
+from model.parameters import SCHEMA
 
 SMALL = ["--vary", "n_citizens=200", "--steps", "4", "--workers", "1"]
 
@@ -47,7 +48,7 @@ def test_spec_file_and_flags_combine(tmp_path):
 def test_shipped_specs_are_valid():
     from batch_runs.spec import load_spec
 
-    folder = Path(runner.__file__).with_name("specs")
+    folder = Path(runner.__file__).parents[1] / "specs"
     specs = {p.stem: load_spec(p) for p in folder.glob("*.toml")}
     assert len(specs) >= 3
     assert specs["engage_vs_refuse"].replicates == 100
@@ -55,7 +56,7 @@ def test_shipped_specs_are_valid():
     assert specs["sanctions_by_policy"].varied[0] == "western_policy"
     uncertain = specs["uncertainty_lhs"]
     assert uncertain.sample == "lhs"
-    assert {p.name for p in runner.SCHEMA.values() if p.uncertain} <= set(uncertain.vary)
+    assert {p.name for p in SCHEMA.values() if p.uncertain} <= set(uncertain.vary)
 
 
 def test_failed_runs_give_exit_status_1_and_a_summary(tmp_path, capsys, monkeypatch):

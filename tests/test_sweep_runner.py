@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from sweep_helpers import FAIL_AT, Interrupt, failing_simulate, small_spec, table
 
-from batch_runs import runner
+from batch_runs.execution import SweepError, iter_steps, read_manifest, read_runs, run_sweep, runner
 from batch_runs.paired import run_seed, simulate
-from batch_runs.runner import SweepError, iter_steps, read_manifest, read_runs, run_sweep
 from model import load_scenario
 from model.parameters import SCHEMA
 

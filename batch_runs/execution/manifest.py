@@ -1,0 +1,151 @@
+"""Identity and provenance of a result folder: code version, digests, the manifest.
+
+Every result folder the engine writes (sweeps, the claims audit, comparisons,
+sensitivity, frontier, calibration batches) carries the same ``manifest.json``: the
+spec, master seed and seed rule, code version, package versions and the sessions that
+ran it. ``resume`` refuses a folder whose spec, scenario or code differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from batch_runs.execution.common import MANIFEST_FILE, SweepError, one_line
+from model.export import write_atomic
+from model.scenarios import Scenario
+
+MANIFEST_VERSION = 1
+
+_ROOT = Path(__file__).resolve().parents[2]
+# The sources whose change can change a run's numbers.
+_CODE_FILES = ("model/*.py", "agents/*.py", "batch_runs/paired.py", "batch_runs/spec.py")
+_CODE_FILES += ("batch_runs/execution/*.py", "batch_runs/patterns.py", "batch_runs/baselines.py")
+
+
+@cache
+def code_version() -> str:
+    """SHA-256 over the source of the model, the agents and the sweep engine.
+
+    Two installations with the same code version produce the same runs; ``resume``
+    refuses to mix code versions, and every worker checks it against the parent's.
+    """
+    digest = hashlib.sha256()
+    for pattern in _CODE_FILES:
+        for path in sorted(_ROOT.glob(pattern)):
+            digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """SHA-256 of everything a scenario sets (parameters, factions, governments, events,
+    length and oil price path)."""
+    path = scenario.oil_price_path
+    data = {
+        "parameters": dict(scenario.parameters),
+        "factions": [asdict(f) for f in scenario.factions],
+        "governments": [asdict(g) for g in scenario.governments],
+        "events": [asdict(e) for e in scenario.events],
+        "months": scenario.months,
+        "oil_price_path": asdict(path) if path is not None else None,
+    }
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def package_versions(extra: Sequence[str]) -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("iran-sim", "mesa", "numpy", "scipy", "pandas", "networkx", *extra):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def platform_name() -> str:
+    """The operating system and machine, for the manifest."""
+    return platform.platform()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def read_manifest(out_dir: str | Path) -> dict[str, Any]:
+    """The manifest of the sweep in ``out_dir`` (SweepError if missing or unreadable)."""
+    path = Path(out_dir) / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError(f"{out_dir}: no sweep here ({MANIFEST_FILE} not found)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SweepError(f"{path}: cannot read the manifest ({one_line(exc)})") from None
+    if not isinstance(data, dict) or data.get("manifest_version") != MANIFEST_VERSION:
+        raise SweepError(f"{path}: not a sweep manifest of this version of iran-sim")
+    return data
+
+
+def write_manifest(out_dir: Path, manifest: Mapping[str, Any]) -> None:
+    text = json.dumps(manifest, indent=2, default=str) + "\n"
+    write_atomic(out_dir / MANIFEST_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _first_difference(old: Any, new: Any, where: str = "") -> str:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            if old.get(key) != new.get(key):
+                return _first_difference(old.get(key), new.get(key), f"{where}.{key}".strip("."))
+    then, now = json.dumps(old, default=str), json.dumps(new, default=str)
+    return f"{where or 'value'}: {then} then, {now} now"
+
+
+def check_resumable(out_dir: Path, manifest: Mapping[str, Any], identity: Mapping) -> None:
+    """Refuse (SweepError) to resume a sweep whose spec, scenario or code differ."""
+    if manifest.get("spec_digest") != identity["spec_digest"]:
+        diff = _first_difference(manifest.get("spec"), identity["spec"])
+        raise SweepError(
+            f"cannot resume {out_dir}: the spec differs from the manifest's ({diff}); "
+            "give the same spec or choose another --out"
+        )
+    if manifest.get("scenario_digest") != identity["scenario_digest"]:
+        raise SweepError(
+            f"cannot resume {out_dir}: the scenario's content differs from the manifest's; "
+            "restore it or choose another --out"
+        )
+    if manifest.get("summary") != identity["summary"]:
+        raise SweepError(
+            f"cannot resume {out_dir}: the sweep kept the run summary "
+            f"{manifest.get('summary')!r}, not {identity['summary']!r}; choose another --out"
+        )
+    if manifest.get("code_version") != identity["code_version"]:
+        raise SweepError(
+            f"cannot resume {out_dir}: the model code differs from the code that started "
+            f"the sweep (code version {str(manifest.get('code_version'))[:12]} then, "
+            f"{identity['code_version'][:12]} now); choose another --out"
+        )

@@ -1,0 +1,460 @@
+"""The sweep runner: many runs of the model, in parallel, streamed to disk, resumable.
+
+The one engine that runs the model in batch: sweeps, the claims audit, comparisons,
+sensitivity, the frontier map and calibration are all job lists for it.
+
+Public Python API (stable; ``iran-sim sweep``, ``iran-sim sensitivity`` and the
+frontier map call it)::
+
+    from batch_runs.spec import SweepSpec, load_spec
+    from batch_runs.execution import run_sweep, read_runs, iter_steps, read_manifest
+
+    spec = SweepSpec(
+        scenario="baseline_2011",            # name or path; None = baseline_2011
+        parameters={"n_citizens": 2000},     # fixed overrides for every run
+        vary={"western_policy": ["engage", "refuse"],
+              "leakage_rate": "0.2:0.8:4"},  # grid levels / ranges (see spec.py)
+        sample="grid",                       # grid | lhs | sobol (+ samples=N)
+        replicates=20, steps=120, seed=2011, every=1, format="csv",
+    )
+    # or an explicit design: SweepSpec(points=[{"leakage_rate": 0.3}, ...], ...)
+    summary = run_sweep(spec, "out/dir", workers=2, backend="process",
+                        scheduler=None, resume=False, progress=None)
+    summary.ok, summary.failed, summary.total    # counts by status
+    runs = read_runs("out/dir")                  # DataFrame, one row per run, by run_id
+    for chunk in iter_steps("out/dir", columns=["run_id", "step", "economic_health"]):
+        ...                                      # steps in bounded-memory chunks
+
+Run ``run_id`` is ``point * replicates + replicate`` (``point`` indexes the design:
+``spec.point(i)`` gives its overrides). Its seed is
+``batch_runs.paired.run_seed(spec.seed, run_id)`` (or ``run_seed(spec.seed,
+replicate)`` with ``common_random_numbers=True``, so that replicate j of every design
+point shares its random numbers, as in ``iran-sim compare``). A run's results
+therefore depend on the spec alone, never on workers, backend or completion order.
+
+Files written in ``out_dir`` (documented in docs/sweeps.md):
+
+- ``runs.csv``: one row per run (``run_id``, ``point``, ``replicate``, ``seed``, every
+  parameter, ``status`` ok/failed, ``error``, ``duration_s``, ``final_<column>``, and
+  the columns of a ``summary`` when one is given, e.g. the pattern scores of
+  ``batch_runs.patterns``);
+- ``steps.csv``: ``run_id`` plus the columns of ``IranModel.results()``, one row per
+  run per collected month (every ``spec.every`` months, and the last month);
+- ``manifest.json``: command, spec, master seed, code version, package versions,
+  sessions with start and end times, counts by status.
+
+Guarantees: results stream to disk as runs finish and the
+parent keeps no results in memory (in-flight tasks are bounded); each run's rows are
+appended whole (``steps`` first, then its ``runs`` row, which commits it), so Ctrl-C
+or a killed process leaves no partial row that ``resume`` would keep; ``resume=True``
+runs exactly the runs missing from ``runs.csv`` and refuses (SpecError) when the
+spec or the code version differ from the manifest's; a run that raises is recorded
+with ``status=failed`` and its error and the sweep goes on. With ``format="parquet"``
+the CSV files are the journal while the sweep runs and are converted to
+``runs.parquet`` / ``steps.parquet`` when every run is done.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from batch_runs.execution.common import (
+    BACKENDS,
+    MANIFEST_FILE,
+    RUNS_FILE,
+    RUNS_PARQUET,
+    STEPS_FILE,
+    STEPS_PARQUET,
+    RunSummary,
+    Simulate,
+    SweepError,
+    SweepProgress,
+    SweepSummary,
+    csv_text,
+)
+from batch_runs.execution.executors import make_executor
+from batch_runs.execution.journal import Journal, recover
+from batch_runs.execution.manifest import (
+    MANIFEST_VERSION,
+    check_resumable,
+    code_version,
+    git_commit,
+    now,
+    package_versions,
+    platform_name,
+    read_manifest,
+    scenario_digest,
+    write_manifest,
+)
+from batch_runs.execution.readers import convert_to_parquet, read_runs, recorded_from_parquet
+from batch_runs.execution.worker import RunContext, chunks, headers, jobs, probe_run
+from batch_runs.paired import simulate as model_simulate
+from batch_runs.spec import SweepSpec
+from model.export import write_atomic
+from model.scenarios import Scenario, load_scenario
+
+# A pool whose workers keep dying is broken beyond retrying: stop after this many.
+_MAX_POOL_RESTARTS = 3
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    backend: str = "process",
+    scheduler: Any = None,
+    resume: bool = False,
+    progress: Callable[[SweepProgress], None] | None = None,
+    command: Sequence[str] | None = None,
+    simulate: Simulate | None = None,
+    chunk_size: int | None = None,
+    summary: RunSummary | None = None,
+) -> SweepSummary:
+    """Run every run of ``spec`` (or, with ``resume``, the missing ones) into ``out_dir``.
+
+    ``workers``: processes (process backend; default: CPU count; 1 runs in this
+    process) or local Dask workers (dask backend without ``scheduler``).
+    ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a
+    ``distributed.Client``. ``progress`` is called after every recorded run.
+    ``command`` is recorded in the manifest (default: none). ``simulate`` replaces
+    ``batch_runs.paired.simulate`` (same signature; picklable for workers), e.g. for a
+    model variant or for fault injection in tests. ``chunk_size``: runs per task
+    (default: a few per task on large sweeps, to keep per-task overhead small).
+    ``summary``: numbers computed from each run in its worker and kept in runs.csv
+    (see :class:`RunSummary`).
+
+    Validates everything before writing anything: bad input raises SpecError,
+    SweepError, ParameterError or ScenarioError and leaves ``out_dir`` untouched.
+    """
+    started = time.perf_counter()
+    workers = _check_options(spec, backend, workers, scheduler)
+    sweep = _Sweep.plan(spec, Path(out_dir), summary, simulate or model_simulate)
+    sweep.open_folder(resume)
+    executor = make_executor(backend, workers, scheduler)
+    loop_done = False
+    try:
+        sweep.start_session(executor, command, backend)
+        sweep.loop(executor, progress, chunk_size)
+        executor.close()
+        loop_done = True
+        return sweep.finish(time.perf_counter() - started)
+    finally:
+        if not loop_done:
+            executor.close(cancel=True)
+        sweep.close()
+
+
+def _check_options(spec: SweepSpec, backend: str, workers: Any, scheduler: Any) -> int:
+    """The number of workers, after checking the options (SweepError on bad ones)."""
+    if not isinstance(spec, SweepSpec):
+        raise TypeError("spec must be a SweepSpec (see batch_runs.spec.load_spec)")
+    if backend not in BACKENDS:
+        raise SweepError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SweepError(f"workers: {workers!r} is not allowed; expected a whole number >= 1")
+    if scheduler is not None and backend != "dask":
+        raise SweepError("a scheduler address needs --backend dask")
+    if spec.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise SweepError(
+                "--format parquet needs pyarrow: pip install 'iran-sim[parquet]'"
+            ) from None
+    return workers
+
+
+def _existing_outputs(out_dir: Path) -> list[str]:
+    names = (MANIFEST_FILE, RUNS_FILE, STEPS_FILE, RUNS_PARQUET, STEPS_PARQUET)
+    return [n for n in names if (out_dir / n).exists()]
+
+
+def _check_folder(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SweepError(f"{out_dir}: exists and is not a folder")
+    parent = next((p for p in [out_dir, *out_dir.parents] if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise SweepError(f"{out_dir}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SweepError(f"{out_dir}: folder {parent} is not writable")
+
+
+@dataclass
+class _Sweep:
+    """The state of one session of a sweep, from planning to the last manifest write."""
+
+    spec: SweepSpec
+    out_dir: Path
+    scenario: Scenario
+    probe: pd.DataFrame
+    runs_header: list[str]
+    steps_header: list[str]
+    identity: dict[str, Any]
+    summary: RunSummary | None
+    simulate: Simulate
+    manifest: dict[str, Any] | None = None
+    session: dict[str, Any] = field(default_factory=dict)
+    parquet_done: bool = False
+    present: list[bool] = field(default_factory=list)
+    done: set[int] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=lambda: {"ok": 0, "failed": 0})
+    skipped: int = 0
+    lost: int = 0
+    journal: Journal | None = None
+
+    @classmethod
+    def plan(
+        cls, spec: SweepSpec, out_dir: Path, summary: RunSummary | None, simulate: Simulate
+    ) -> _Sweep:
+        """Load the scenario and probe the design's first point: the columns it gives."""
+        scenario = load_scenario(spec.scenario)
+        probe = probe_run(scenario, spec)
+        runs_header, steps_header = headers(tuple(probe.columns), summary)
+        identity = {
+            "spec": spec.to_json(),
+            "spec_digest": spec.digest(),
+            "scenario_digest": scenario_digest(scenario),
+            "code_version": code_version(),
+            "summary": summary.name if summary is not None else None,
+        }
+        return cls(
+            spec, out_dir, scenario, probe, runs_header, steps_header, identity, summary, simulate
+        )
+
+    def open_folder(self, resume: bool) -> None:
+        """Refuse a folder that holds another sweep, or one that cannot be resumed."""
+        out_dir = self.out_dir
+        _check_folder(out_dir)
+        existing = _existing_outputs(out_dir) if out_dir.is_dir() else []
+        if existing:
+            if not resume:
+                raise SweepError(
+                    f"{out_dir} already holds a sweep ({existing[0]}); use --resume to "
+                    "complete it, or choose another --out"
+                )
+            self.manifest = read_manifest(out_dir)
+            check_resumable(out_dir, self.manifest, self.identity)
+        self.parquet_done = (out_dir / RUNS_PARQUET).exists() and not (out_dir / RUNS_FILE).exists()
+        pair = (RUNS_PARQUET, STEPS_PARQUET) if self.parquet_done else (RUNS_FILE, STEPS_FILE)
+        self.present = [(out_dir / name).exists() for name in pair]
+        if any(self.present) and not all(self.present):
+            missing = pair[self.present.index(False)]
+            raise SweepError(f"cannot resume {out_dir}: {missing} is missing")
+
+    def start_session(self, executor: Any, command: Sequence[str] | None, backend: str) -> None:
+        """Create the folder, record this session in the manifest, open the journal."""
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SweepError(f"{self.out_dir}: cannot create the folder ({exc.strerror})") from None
+        self.session = {
+            "command": list(command) if command is not None else None,
+            "started": now(),
+            "finished": None,
+            "backend": executor.name,
+            "workers": executor.slots,
+            "ran": 0,
+        }
+        if self.manifest is None:
+            self.manifest = self._new_manifest(backend)
+        self.manifest["sessions"].append(self.session)
+        self.manifest["status"] = "running"
+        write_manifest(self.out_dir, self.manifest)
+        self._recover_journal()
+        if self.spec.n_runs - self.skipped:
+            self.journal = Journal(self.out_dir)
+
+    def _new_manifest(self, backend: str) -> dict[str, Any]:
+        spec = self.spec
+        extra = ("dask", "distributed") if backend == "dask" else ()
+        packages = package_versions(extra)
+        if spec.format == "parquet":
+            packages["pyarrow"] = metadata.version("pyarrow")
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "tool": "iran-sim sweep",
+            "command": self.session["command"],
+            **self.identity,
+            "scenario_name": self.scenario.name,
+            "master_seed": spec.seed,
+            "seeds": (
+                "seed of run r = batch_runs.paired.run_seed(master_seed, "
+                + ("r mod replicates" if spec.common_random_numbers else "r")
+                + "), i.e. numpy SeedSequence(master_seed, spawn_key=(index,))"
+            ),
+            "git_commit": git_commit(),
+            "packages": packages,
+            "platform": platform_name(),
+            "files": {"runs": RUNS_FILE, "steps": STEPS_FILE},
+            "columns": {"runs": self.runs_header, "steps": self.steps_header},
+            "started": self.session["started"],
+            "finished": None,
+            "status": "running",
+            "counts": {"total": spec.n_runs, "ok": 0, "failed": 0, "missing": spec.n_runs},
+            "sessions": [],
+        }
+
+    def _recover_journal(self) -> None:
+        """What is recorded already (after a stop), or a fresh journal with its headers."""
+        if self.parquet_done:
+            self.done, self.counts = recorded_from_parquet(self.out_dir)
+        elif all(self.present):
+            self.done, self.counts = recover(
+                self.out_dir, self.runs_header, self.steps_header, self.spec.n_runs
+            )
+        else:
+            for name, header in ((RUNS_FILE, self.runs_header), (STEPS_FILE, self.steps_header)):
+                text = csv_text([header])
+                write_atomic(self.out_dir / name, lambda tmp, t=text: tmp.write_text(t))
+        self.skipped = len(self.done)
+
+    def loop(
+        self,
+        executor: Any,
+        progress: Callable[[SweepProgress], None] | None,
+        chunk_size: int | None,
+    ) -> None:
+        """Keep the executor busy with bounded in-flight chunks; record each as it ends."""
+        ctx = RunContext(
+            self.scenario,
+            self.spec.steps,
+            self.spec.every,
+            tuple(self.probe.columns),
+            self.identity["code_version"],
+            self.simulate,
+            self.summary,
+        )
+        remaining = self.spec.n_runs - self.skipped
+        if chunk_size is None:
+            chunk_size = max(1, min(8, remaining // (executor.slots * 16)))
+        work = chunks(jobs(self.spec, self.done), chunk_size)
+        clock = time.perf_counter()
+        pending: dict[Any, list] = {}
+        restarts = 0
+        while True:
+            while len(pending) < executor.in_flight and (chunk := next(work, None)):
+                pending[executor.submit(ctx, chunk)] = chunk
+            if not pending:
+                return
+            if self._collect(executor, pending, progress, clock):
+                restarts += 1
+                if restarts > _MAX_POOL_RESTARTS:
+                    raise SweepError(
+                        f"worker processes died {restarts} times; stopping (completed runs "
+                        f"are kept in {self.out_dir}; --resume continues)"
+                    )
+                executor.restart()
+
+    def _collect(
+        self,
+        executor: Any,
+        pending: dict[Any, list],
+        progress: Callable[[SweepProgress], None] | None,
+        clock: float,
+    ) -> bool:
+        """Record the chunks that finished; True when a worker died (pool unusable)."""
+        finished, _ = executor.wait(set(pending))
+        broken = False
+        for future in [f for f in pending if f in finished]:  # in submission order
+            chunk = pending.pop(future)
+            try:
+                records = future.result()
+            except BrokenProcessPool:
+                broken = True
+                self.lost += len(chunk)
+            except Exception:  # lost to the infrastructure: the runs stay missing
+                self.lost += len(chunk)
+            else:
+                for record in records:
+                    self._record(record, progress, clock)
+        if broken:  # its other tasks are lost too; resume retries them
+            self.lost += sum(len(c) for c in pending.values())
+            pending.clear()
+        return broken
+
+    def _record(
+        self, record: Any, progress: Callable[[SweepProgress], None] | None, clock: float
+    ) -> None:
+        self.journal.append(record)
+        self.counts["ok" if record[1] else "failed"] += 1
+        self.session["ran"] += 1
+        if progress is not None:
+            progress(
+                SweepProgress(
+                    self.skipped + self.session["ran"],
+                    self.counts["ok"],
+                    self.counts["failed"],
+                    self.spec.n_runs,
+                    self.session["ran"],
+                    time.perf_counter() - clock,
+                )
+            )
+
+    def finish(self, elapsed_s: float) -> SweepSummary:
+        """Convert to Parquet when asked and complete; say what was done."""
+        total = self.spec.n_runs
+        complete = self.counts["ok"] + self.counts["failed"] == total
+        if complete and self.spec.format == "parquet" and not self.parquet_done:
+            if self.journal is not None:
+                self.journal.close()
+                self.journal = None
+            convert_to_parquet(
+                self.out_dir, self.runs_header, self.steps_header, self.probe, self.summary
+            )
+        return SweepSummary(
+            out_dir=self.out_dir,
+            total=total,
+            ok=self.counts["ok"],
+            failed=self.counts["failed"],
+            skipped=self.skipped,
+            ran=self.session["ran"],
+            lost=self.lost,
+            elapsed_s=elapsed_s,
+            status="complete" if complete else "incomplete",
+            files=tuple(_existing_outputs(self.out_dir)),
+        )
+
+    def close(self) -> None:
+        """Close the journal and record the end of the session (also after Ctrl-C)."""
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
+        if self.session and self.manifest is not None:
+            finish_manifest(self.out_dir, self.manifest, self.spec)
+
+
+def finish_manifest(out_dir: Path, manifest: dict[str, Any], spec: SweepSpec) -> None:
+    """Record the end of this session: time, counts by status (read back from disk)."""
+    if not out_dir.is_dir() or not (out_dir / MANIFEST_FILE).exists():
+        return
+    try:
+        runs = read_runs(out_dir, columns=["run_id", "status"])
+        ok = int((runs["status"] == "ok").sum())
+        failed = int((runs["status"] == "failed").sum())
+    except (OSError, ValueError, SweepError):
+        ok = failed = 0
+    session = manifest["sessions"][-1]
+    session["finished"] = now()
+    manifest["finished"] = session["finished"]
+    manifest["counts"] = {
+        "total": spec.n_runs,
+        "ok": ok,
+        "failed": failed,
+        "missing": spec.n_runs - ok - failed,
+    }
+    manifest["status"] = "complete" if ok + failed == spec.n_runs else "incomplete"
+    if (out_dir / RUNS_PARQUET).exists() and not (out_dir / RUNS_FILE).exists():
+        manifest["files"] = {"runs": RUNS_PARQUET, "steps": STEPS_PARQUET}
+    write_manifest(out_dir, manifest)

@@ -1,0 +1,133 @@
+"""One run in a worker: simulate, check, keep the collected months, summarise.
+
+Runs in worker processes (or Dask workers): everything here is picklable and returns
+text, so that the parent only appends it to the journal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from batch_runs.execution.common import (
+    RUN_KEYS,
+    STATUS_KEYS,
+    RunSummary,
+    Simulate,
+    csv_text,
+    one_line,
+    plain,
+)
+from batch_runs.execution.manifest import code_version
+from batch_runs.paired import run_seed
+from batch_runs.spec import SweepSpec
+from model import IranModel
+from model.parameters import SCHEMA
+from model.scenarios import Scenario
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every worker needs besides its jobs (small; pickled with each task)."""
+
+    scenario: Scenario
+    steps: int
+    every: int
+    columns: tuple[str, ...]
+    code_version: str
+    simulate: Simulate
+    summary: RunSummary | None = None
+
+
+Job = tuple[int, int, int, int, dict[str, Any]]  # run_id, point, replicate, seed, overrides
+Record = tuple[int, bool, str, str]  # run_id, ok, runs line, steps lines
+
+
+def execute(ctx: RunContext, job: Job) -> Record:
+    """Run one job; never raises: a failure becomes a ``status=failed`` record."""
+    run_id, point, replicate, seed, overrides = job
+    start = time.perf_counter()
+    scenario = ctx.scenario
+    steps_text = ""
+    finals: list[Any] = [""] * (len(ctx.columns) - 2)
+    extras: list[Any] = [""] * len(ctx.summary.columns) if ctx.summary else []
+    try:
+        if code_version() != ctx.code_version:
+            raise RuntimeError(
+                f"worker runs code version {code_version()[:12]}, the sweep {ctx.code_version[:12]}"
+            )
+        frame = ctx.simulate(scenario, overrides, seed, ctx.steps)
+        if tuple(frame.columns) != ctx.columns:
+            raise RuntimeError("the run's results have other columns than the sweep's")
+        cols = [frame[c].tolist() for c in ctx.columns]
+        keep = [
+            i for i, step in enumerate(cols[0]) if step % ctx.every == 0 or i == len(cols[0]) - 1
+        ]
+        if len(keep) < len(cols[0]):
+            cols = [[col[i] for i in keep] for col in cols]
+        if ctx.summary is not None:
+            values = [float(v) for v in ctx.summary(frame, scenario)]
+            if len(values) != len(ctx.summary.columns):
+                raise RuntimeError("the run summary gave the wrong number of values")
+            extras = values
+        steps_text = csv_text(zip(itertools.repeat(run_id), *cols))
+        finals = [col[-1] for col in cols[2:]]
+        status, error = "ok", ""
+    except Exception as exc:  # a failing run is recorded, never fatal
+        status, error = "failed", one_line(f"{type(exc).__name__}: {exc}")
+    try:
+        params = scenario.parameters.replace(**overrides)
+        values = [params[name] for name in SCHEMA]
+    except Exception:
+        values = [overrides.get(name, scenario.parameters[name]) for name in SCHEMA]
+    duration = f"{time.perf_counter() - start:.4f}"
+    row = [run_id, point, replicate, seed, *values, status, error, duration, *finals, *extras]
+    return run_id, status == "ok", csv_text([[plain(v) for v in row]]), steps_text
+
+
+def execute_chunk(ctx: RunContext, jobs: list[Job]) -> list[Record]:
+    """Task body for both backends: run the jobs of one chunk in order."""
+    return [execute(ctx, job) for job in jobs]
+
+
+def ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def headers(
+    columns: Sequence[str], summary: RunSummary | None = None
+) -> tuple[list[str], list[str]]:
+    runs = [*RUN_KEYS, *SCHEMA, *STATUS_KEYS, *(f"final_{c}" for c in columns[2:])]
+    runs += list(summary.columns) if summary is not None else []
+    return runs, ["run_id", *columns]
+
+
+def probe_run(scenario: Scenario, spec: SweepSpec) -> pd.DataFrame:
+    """A tiny run with the first design point: checks the combination, gives columns."""
+    overrides = spec.point(0) | {"n_citizens": SCHEMA["n_citizens"].low}
+    model = IranModel(scenario, rng=0, **overrides)
+    return model.results()
+
+
+def jobs(spec: SweepSpec, done: set[int]) -> Iterator[Job]:
+    point_index, overrides = -1, {}
+    for run_id in range(spec.n_runs):
+        if run_id in done:
+            continue
+        point, replicate = divmod(run_id, spec.replicates)
+        if point != point_index:
+            point_index, overrides = point, spec.point(point)
+        seed = run_seed(spec.seed, spec.run_seed_index(run_id))
+        yield run_id, point, replicate, seed, overrides
+
+
+def chunks(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
+    while chunk := list(itertools.islice(jobs, size)):
+        yield chunk
