@@ -20,148 +20,36 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from batch_runs.changes import (
+    Change,
+    ScheduleOffer,
+    SetParameter,
+    SetPresidentFaction,
+    SwitchPolicy,
+    apply_changes,
+)
+from batch_runs.execution import SweepProgress, read_runs, run_sweep
 from batch_runs.outcomes import Statistic, get_outcome
 from batch_runs.paired import mean_ci, run_seed
-from model import DEFAULT_MONTHS, IranModel
+from batch_runs.spec import SweepSpec
+from model import DEFAULT_MONTHS
 from model.export import write_atomic, write_csv_atomic
 from model.model import resolve_scenario
-from model.parameters import get_parameter
 from model.scenarios import EventSpec, Scenario
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 INCONCLUSIVE = "inconclusive"
-
-# --- Changes to a scenario: the causes and contexts of experiments -----------------
-
-
-class Change(Protocol):
-    """One change to a scenario. ``target`` names what it changes (two arms of an
-    experiment must change the same target to different values)."""
-
-    @property
-    def target(self) -> str: ...
-
-    def apply(self, scenario: Scenario) -> Scenario: ...
-
-    def describe(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class SetParameter:
-    """Set one parameter of the schema (validated)."""
-
-    name: str
-    value: Any
-
-    def __post_init__(self) -> None:
-        get_parameter(self.name).validate(self.value)
-
-    @property
-    def target(self) -> str:
-        return f"parameter {self.name}"
-
-    def apply(self, scenario: Scenario) -> Scenario:
-        return scenario.with_overrides(**{self.name: self.value})
-
-    def describe(self) -> str:
-        return f"{self.name}={self.value}"
-
-
-@dataclass(frozen=True)
-class SetPresidentFaction:
-    """Set the initial ``power`` or ``prestige`` of the faction holding the presidency
-    (C1: his standing; C2: his power). Power shares are renormalised by the model."""
-
-    field: str
-    value: float
-
-    def __post_init__(self) -> None:
-        bounds = {"power": (0.0, 1.0), "prestige": (-0.5, 0.5)}
-        if self.field not in bounds:
-            raise ValueError(f"president's faction field {self.field!r}; expected power/prestige")
-        low, high = bounds[self.field]
-        if not low <= self.value <= high:
-            raise ValueError(f"president's faction {self.field} {self.value} outside {bounds}")
-
-    @property
-    def target(self) -> str:
-        return f"president's faction {self.field}"
-
-    def apply(self, scenario: Scenario) -> Scenario:
-        factions = tuple(
-            replace(f, **{self.field: self.value}) if f.president else f for f in scenario.factions
-        )
-        return replace(scenario, factions=factions)
-
-    def describe(self) -> str:
-        return f"president's initial {self.field} {self.value:+g}"
-
-
-@dataclass(frozen=True)
-class ScheduleOffer:
-    """An Iranian offer of talks at ``month`` (replacing any other offer that month):
-    the overture whose answer some experiments vary (C3–C7)."""
-
-    month: int = 1
-    concession: bool = False
-
-    @property
-    def target(self) -> str:
-        return f"offer at month {self.month}"
-
-    def apply(self, scenario: Scenario) -> Scenario:
-        kept = [e for e in scenario.events if not (e.kind == "offer" and e.month == self.month)]
-        offer = EventSpec(
-            month=self.month,
-            kind="offer",
-            values={"concession": self.concession},
-            note="overture of the claims audit",
-        )
-        return replace(scenario, events=tuple(sorted([*kept, offer], key=lambda e: e.month)))
-
-    def describe(self) -> str:
-        what = "with" if self.concession else "without"
-        return f"an offer at month {self.month} {what} a concession"
-
-
-@dataclass(frozen=True)
-class SwitchPolicy:
-    """From ``month`` on, the West follows ``policy`` (None: the scenario's own policy,
-    read when the change is applied). Used so that arms differ only in the answer to
-    the first overture."""
-
-    month: int
-    policy: str | None = None
-
-    @property
-    def target(self) -> str:
-        return f"policy from month {self.month}"
-
-    def apply(self, scenario: Scenario) -> Scenario:
-        policy = self.policy or scenario.parameters.western_policy
-        switch = EventSpec(
-            month=self.month,
-            kind="policy_switch",
-            values={"policy": policy},
-            note="claims audit: back to the scenario's policy",
-        )
-        events = sorted([*scenario.events, switch], key=lambda e: e.month)
-        return replace(scenario, events=tuple(events))
-
-    def describe(self) -> str:
-        return f"from month {self.month}: {self.policy or 'the scenario policy'}"
-
 
 # --- Experiments ----------------------------------------------------------------------
 
@@ -591,34 +479,43 @@ def verdict(ci_low: float, ci_high: float, expected: int) -> str:
     return INCONCLUSIVE
 
 
-# --- Running ----------------------------------------------------------------------
+# --- Running: job lists for the sweep runner ---------------------------------------
 
 Simulate = Callable[[Scenario, int, int], pd.DataFrame]
 
 
-def simulate_model(scenario: Scenario, seed: int, steps: int) -> pd.DataFrame:
-    """One run of the model: ``results()`` after ``steps`` months."""
-    model = IranModel(scenario, rng=seed)
-    model.run(steps)
-    return model.results()
+@dataclass(frozen=True)
+class ClaimMeasures:
+    """Run summary for the sweep runner: each (outcome, statistic) the audit needs,
+    computed in the worker from the run's results, kept in runs.csv."""
+
+    measures: tuple[tuple[str, Statistic], ...]
+
+    @property
+    def name(self) -> str:
+        return "claims: " + "; ".join(f"{o} {s.describe()}" for o, s in self.measures)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f"measure_{i}" for i in range(len(self.measures)))
+
+    def __call__(self, results: pd.DataFrame, scenario: Scenario) -> list[float]:
+        return [
+            stat.apply(get_outcome(name, scenario).values(results, scenario))
+            for name, stat in self.measures
+        ]
 
 
 @dataclass(frozen=True)
-class _Job:
-    scenario: Scenario
-    seed: int
-    steps: int
-    measures: tuple[tuple[str, Statistic], ...]
+class _OwnSimulate:
+    """Adapts a ``simulate(scenario, seed, steps)`` (tests, model variants) to the runner."""
+
     simulate: Simulate
 
-
-def _run_job(job: _Job) -> tuple[float, ...]:
-    scenario = job.scenario
-    results = job.simulate(scenario, job.seed, job.steps)
-    return tuple(
-        stat.apply(get_outcome(name, scenario).values(results, scenario))
-        for name, stat in job.measures
-    )
+    def __call__(
+        self, scenario: Scenario, overrides: Mapping[str, Any], seed: int, steps: int
+    ) -> pd.DataFrame:
+        return self.simulate(scenario.with_overrides(**overrides), seed, steps)
 
 
 def _scenario_key(s: Scenario) -> str:
@@ -636,103 +533,201 @@ def _scenario_key(s: Scenario) -> str:
 class _Cell:
     setting: Setting
     experiment: Experiment
-    scenario_a: Scenario
-    scenario_b: Scenario
+    changes_a: tuple[Change, ...]
+    changes_b: tuple[Change, ...]
     steps: int
 
 
 def plan_cells(
     plan: Sequence[tuple[Setting, Experiment]], base: Scenario, max_steps: int
 ) -> list[_Cell]:
-    """Each (setting, experiment) of the audit with its two scenarios, design checked."""
+    """Each (setting, experiment) of the audit with the changes of its two arms, design
+    checked."""
     cells = []
     for setting, experiment in plan:
         scenario = setting.apply(base)
         check_design(experiment, scenario)
         get_outcome(experiment.outcome, scenario)  # fails before any run if it is missing
-        a, b = experiment.scenarios(scenario)
-        cells.append(_Cell(setting, experiment, a, b, experiment.steps(max_steps)))
+        shared = (*setting.changes, *experiment.context)
+        cells.append(
+            _Cell(
+                setting,
+                experiment,
+                (*shared, experiment.arm_a),
+                (*shared, experiment.arm_b),
+                experiment.steps(max_steps),
+            )
+        )
     return cells
+
+
+@dataclass
+class _Group:
+    """The runs of one length: one sweep of the runner, one design point per variant."""
+
+    steps: int
+    variants: dict[str, tuple[Change, ...]] = field(default_factory=dict)
+    measures: list[tuple[str, Statistic]] = field(default_factory=list)
+
+
+def _groups(cells: Sequence[_Cell], base: Scenario, fixed: tuple[Change, ...]) -> dict:
+    """Unique runs, grouped by length: runs shared by several experiments run once."""
+    groups: dict[int, _Group] = {}
+    for cell in cells:
+        group = groups.setdefault(cell.steps, _Group(cell.steps))
+        measure = (cell.experiment.outcome, cell.experiment.statistic)
+        if measure not in group.measures:
+            group.measures.append(measure)
+        for changes in (cell.changes_a, cell.changes_b):
+            key = _scenario_key(apply_changes(base, changes))
+            group.variants.setdefault(key, (*fixed, *changes))
+    return groups
+
+
+def _variant(base: Scenario, changes: tuple[Change, ...]) -> str:
+    return _scenario_key(apply_changes(base, changes))
 
 
 def run_plan(
     plan: Sequence[tuple[Setting, Experiment]],
     *,
-    scenario: Any = None,
+    scenario: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     replicates: int = 30,
     steps: int = DEFAULT_MONTHS,
     seed: int = 0,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-    simulate: Simulate = simulate_model,
+    simulate: Simulate | None = None,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    backend: str = "process",
+    scheduler: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run each (setting, experiment) of ``plan`` on ``replicates`` shared seeds.
 
     Replicate ``j`` of both arms of every experiment runs with ``run_seed(seed, j)``.
-    Runs shared by several experiments (same scenario, seed and length) run once, in
-    one pool of ``workers`` processes. Returns ``(table, pairs)``: one row per (setting,
-    experiment) with the effect, its 95% interval and the verdict; and one row per
-    pair with the two arms' values.
+    The runs are job lists for the sweep runner (one sweep per run length, in
+    ``out_dir/runs/``; a temporary folder when ``out_dir`` is None), so an audit runs
+    on processes or Dask and, with ``resume``, completes after Ctrl-C. Returns
+    ``(table, pairs)``: one row per (setting, experiment) with the effect, its 95%
+    interval and the verdict; and one row per pair with the two arms' values.
     """
     if replicates < 2:
         raise ValueError("replicates must be at least 2 for a confidence interval")
     if steps < 1:
         raise ValueError("steps must be at least 1")
-    base = resolve_scenario(scenario)
-    if overrides:
-        base = base.with_overrides(**dict(overrides))
+    fixed = tuple(SetParameter(k, v) for k, v in (overrides or {}).items())
+    root = resolve_scenario(scenario)
+    base = apply_changes(root, fixed)
     cells = plan_cells(plan, base, steps)
-    seeds = [run_seed(seed, j) for j in range(replicates)]
+    groups = _groups(cells, base, fixed)
+    runner = _OwnSimulate(simulate) if simulate is not None else None
+    total = sum(len(g.variants) for g in groups.values()) * replicates
+    counter = _ProgressAcrossSweeps(progress, total)
+    with _runs_folder(out_dir) as folder:
+        values = {}
+        for group in groups.values():
+            spec = _group_spec(group, scenario, replicates, seed)
+            run_sweep(
+                spec,
+                folder / f"months_{group.steps}",
+                workers=workers,
+                backend=backend,
+                scheduler=scheduler,
+                resume=resume,
+                progress=counter.sweep_progress(),
+                simulate=runner,
+                summary=ClaimMeasures(tuple(group.measures)),
+            )
+            found = _read_measures(folder / f"months_{group.steps}", group)
+            values[group.steps] = (group.measures, found)
+    return _tables(cells, base, values, replicates, seed)
 
-    # Unique runs, each with the (outcome, statistic) pairs some experiment needs.
-    runs: dict[tuple[str, int, int], dict] = {}
-    for cell in cells:
-        measure = (cell.experiment.outcome, cell.experiment.statistic)
-        for scen in (cell.scenario_a, cell.scenario_b):
-            skey = _scenario_key(scen)
-            for s in seeds:
-                entry = runs.setdefault((skey, s, cell.steps), {"scenario": scen, "measures": []})
-                if measure not in entry["measures"]:
-                    entry["measures"].append(measure)
-    keys = list(runs)
-    jobs = [
-        _Job(runs[k]["scenario"], k[1], k[2], tuple(runs[k]["measures"]), simulate) for k in keys
-    ]
-    values: dict[tuple, tuple[float, ...]] = {}
-    total = len(jobs)
-    if progress:
-        progress(0, total)
-    if workers <= 1 or total < 2:
-        for i, (key, job) in enumerate(zip(keys, jobs, strict=True)):
-            values[key] = _run_job(job)
-            if progress:
-                progress(i + 1, total)
-    else:
-        chunk = max(1, min(16, total // (workers * 8)))
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = pool.map(_run_job, jobs, chunksize=chunk)
-            for i, (key, result) in enumerate(zip(keys, results, strict=True)):
-                values[key] = result
-                if progress:
-                    progress(i + 1, total)
 
+class ClaimsError(RuntimeError):
+    """An audit whose runs failed or are incomplete (reported as one line)."""
+
+
+class _ProgressAcrossSweeps:
+    """``progress(done, total)`` over all the audit's sweeps (one per run length)."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        if progress is not None:
+            progress(0, total)
+
+    def sweep_progress(self) -> Callable[[SweepProgress], None] | None:
+        if self.progress is None:
+            return None
+        start = self.done
+
+        def report(p: SweepProgress) -> None:
+            self.done = start + p.done
+            self.progress(self.done, self.total)
+
+        return report
+
+
+def _group_spec(group: _Group, scenario: Any, replicates: int, seed: int) -> SweepSpec:
+    points = [{"changes": list(changes)} for changes in group.variants.values()]
+    return SweepSpec(
+        scenario=scenario,
+        points=points,
+        replicates=replicates,
+        steps=group.steps,
+        seed=seed,
+        common_random_numbers=True,
+        monthly=False,
+        title=f"claims audit, runs of {group.steps} months",
+    )
+
+
+@contextmanager
+def _runs_folder(out_dir: str | Path | None) -> Iterator[Path]:
+    """``out_dir/runs`` (kept, resumable), or a temporary folder removed afterwards."""
+    if out_dir is not None:
+        yield Path(out_dir) / "runs"
+        return
+    with tempfile.TemporaryDirectory(prefix="iran-sim-claims-") as tmp:
+        yield Path(tmp)
+
+
+def _read_measures(folder: Path, group: _Group) -> dict[tuple[str, int], tuple[float, ...]]:
+    """(variant, replicate) -> the measures of that run; ClaimsError if any is missing."""
+    runs = read_runs(folder)
+    bad = runs[runs["status"] != "ok"]
+    if not bad.empty:
+        raise ClaimsError(f"{len(bad)} runs failed (first: {bad['error'].iloc[0]})")
+    if len(runs) != len(group.variants) * int(runs["replicate"].max() + 1):
+        raise ClaimsError(f"{folder}: runs are missing; run again with --resume")
+    keys = list(group.variants)
+    columns = list(ClaimMeasures(tuple(group.measures)).columns)
+    return {
+        (keys[point], replicate): tuple(row)
+        for point, replicate, *row in runs[["point", "replicate", *columns]].itertuples(index=False)
+    }
+
+
+def _tables(
+    cells: Sequence[_Cell], base: Scenario, values: Mapping, replicates: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The audit table and the pairs table from the runs' measures."""
     rows, pair_rows = [], []
     for cell in cells:
         e = cell.experiment
-        measure = (e.outcome, e.statistic)
+        measures, group = values[cell.steps]
+        index = measures.index((e.outcome, e.statistic))
         arms: list[list[float]] = [[], []]
-        for j, s in enumerate(seeds):
-            for arm, scen in enumerate((cell.scenario_a, cell.scenario_b)):
-                key = (_scenario_key(scen), s, cell.steps)
-                arms[arm].append(values[key][runs[key]["measures"].index(measure)])
+        for j in range(replicates):
+            for arm, changes in enumerate((cell.changes_a, cell.changes_b)):
+                arms[arm].append(group[(_variant(base, changes), j)][index])
             pair_rows.append(
                 {
                     "setting": cell.setting.name,
                     "id": e.id,
                     "replicate": j,
-                    "seed": s,
+                    "seed": run_seed(seed, j),
                     "value_a": arms[0][-1],
                     "value_b": arms[1][-1],
                     "difference": arms[0][-1] - arms[1][-1],

@@ -57,12 +57,15 @@ from typing import Any
 
 import numpy as np
 
+from batch_runs.changes import CHANGE_KINDS, Change, change_from_json, change_to_json
 from model import DEFAULT_MONTHS
 from model.parameters import SCHEMA, Parameter, ParameterError, get_parameter
+from model.scenarios import Scenario
 
 SAMPLES = ("grid", "lhs", "sobol")
 FORMATS = ("csv", "parquet")
 MAX_RUNS = 10_000_000
+CHANGE_TYPES = tuple(CHANGE_KINDS.values())
 # spawn_key of the SeedSequence that draws the design (never a run index: two words).
 _DESIGN_KEY = (0x5EED, 0xDE51)
 
@@ -218,7 +221,7 @@ class SweepSpec:
     this object alone.
     """
 
-    scenario: str | None = None
+    scenario: str | Path | Scenario | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     vary: Mapping[str, Any] = field(default_factory=dict)
     sample: str = "grid"
@@ -232,6 +235,8 @@ class SweepSpec:
     common_random_numbers: bool = False
     vary_uncertain: bool = False
     title: str = ""
+    # False: steps.csv keeps no monthly rows (audits that need only run summaries).
+    monthly: bool = True
 
     def __post_init__(self) -> None:
         _check_int("replicates", self.replicates, 1)
@@ -242,10 +247,10 @@ class SweepSpec:
             raise SpecError(f"sample: {self.sample!r} is not one of {', '.join(SAMPLES)}")
         if self.format not in FORMATS:
             raise SpecError(f"format: {self.format!r} is not one of {', '.join(FORMATS)}")
-        for name in ("common_random_numbers", "vary_uncertain"):
+        for name in ("common_random_numbers", "vary_uncertain", "monthly"):
             if not isinstance(getattr(self, name), bool):
                 raise SpecError(f"{name}: expected true or false")
-        if self.scenario is not None and not isinstance(self.scenario, str | Path):
+        if self.scenario is not None and not isinstance(self.scenario, str | Path | Scenario):
             raise SpecError("scenario: expected a scenario name or a path")
         fixed = {n: get_parameter(n).validate(v) for n, v in dict(self.parameters).items()}
         vary_raw = dict(self.vary)
@@ -267,7 +272,10 @@ class SweepSpec:
             for i, point in enumerate(self.points):
                 if not isinstance(point, Mapping):
                     raise SpecError(f"points[{i}]: expected a mapping of parameter values")
-                checked.append({n: get_parameter(n).validate(v) for n, v in point.items()})
+                values = {n: v for n, v in point.items() if n != "changes"}
+                values = {n: get_parameter(n).validate(v) for n, v in values.items()}
+                changes = _point_changes(point.get("changes", ()), f"points[{i}]")
+                checked.append(values | ({"changes": changes} if changes else {}))
             if not checked:
                 raise SpecError("points: the design is empty")
             object.__setattr__(self, "points", tuple(checked))
@@ -316,7 +324,7 @@ class SweepSpec:
     def varied(self) -> list[str]:
         """Names of the parameters that differ between design points."""
         if self.points is not None:
-            names = dict.fromkeys(n for p in self.points for n in p)
+            names = dict.fromkeys(n for p in self.points for n in p if n != "changes")
             return [n for n in names if len({repr(p.get(n)) for p in self.points}) > 1]
         return list(self.vary)
 
@@ -326,7 +334,7 @@ class SweepSpec:
             raise IndexError(f"design point {index} out of range 0..{self._n_points - 1}")
         values = dict(self.parameters)
         if self.points is not None:
-            values.update(self.points[index])
+            values.update({n: v for n, v in self.points[index].items() if n != "changes"})
         elif self._matrix is None:
             digits = []
             for d in reversed(list(self.vary.values())):  # the last dimension varies fastest
@@ -340,6 +348,11 @@ class SweepSpec:
                 values[d.name] = d.value_at(float(u))
         return values
 
+    def changes(self, index: int) -> tuple[Change, ...]:
+        """Scenario changes of design point ``index`` (explicit points only), applied
+        in order before its parameter values."""
+        return () if self.points is None else self.points[index].get("changes", ())
+
     def run_seed_index(self, run_id: int) -> int:
         """Index passed to ``run_seed``: the run id, or the replicate with CRN."""
         return run_id % self.replicates if self.common_random_numbers else run_id
@@ -350,12 +363,12 @@ class SweepSpec:
         """Normalised, JSON-serialisable form (the manifest's ``spec``)."""
         return {
             "title": self.title,
-            "scenario": None if self.scenario is None else str(self.scenario),
+            "scenario": _scenario_json(self.scenario),
             "parameters": dict(self.parameters),
             "vary": {n: d.to_json() for n, d in self.vary.items()},
             "sample": self.sample,
             "samples": self.samples,
-            "points": None if self.points is None else [dict(p) for p in self.points],
+            "points": None if self.points is None else self._points_json(),
             "replicates": self.replicates,
             "steps": self.steps,
             "seed": self.seed,
@@ -364,7 +377,14 @@ class SweepSpec:
             "common_random_numbers": self.common_random_numbers,
             "n_points": self.n_points,
             "n_runs": self.n_runs,
-        }
+        } | ({} if self.monthly else {"monthly": False})
+
+    def _points_json(self) -> list[dict[str, Any]]:
+        points = [dict(p) for p in self.points]
+        for point in points:
+            if "changes" in point:
+                point["changes"] = [change_to_json(c) for c in point["changes"]]
+        return points
 
     def digest(self) -> str:
         """SHA-256 of :meth:`to_json` without the title: equal digests, equal runs."""
@@ -379,6 +399,24 @@ class SweepSpec:
         merged = {n: d.raw for n, d in self.vary.items()}
         merged.update(vary or {})
         return replace(self, vary=merged, **changes)
+
+
+def _scenario_json(scenario: str | Path | Scenario | None) -> str | None:
+    """A scenario given as an object (e.g. from the dashboard) is named in the spec; its
+    content is in the manifest's ``scenario_digest``."""
+    if isinstance(scenario, Scenario):
+        return scenario.name
+    return None if scenario is None else str(scenario)
+
+
+def _point_changes(raw: Any, where: str) -> tuple[Change, ...]:
+    """The scenario changes of one explicit point, from Change objects or JSON tables."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise SpecError(f"{where}.changes: expected a list of changes")
+    return tuple(
+        c if isinstance(c, CHANGE_TYPES) else change_from_json(c, f"{where}.changes[{j}]")
+        for j, c in enumerate(raw)
+    )
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:

@@ -22,6 +22,7 @@ from cli.common import (
     non_negative_int,
     parse_overrides,
     positive_int,
+    resumable,
 )
 from cli.errors import UsageError
 from cli.patterns import parse_ids
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     )
     reporter = _Reporter(spec)
     out = Path(args.out)
-    try:
+    with resumable(out, reporter):
         result = calibrate(
             spec,
             out,
@@ -209,14 +210,6 @@ def run(args: argparse.Namespace) -> int:
             progress=reporter,
             command=["iran-sim", "calibrate", *sys.argv[2:]],
         )
-    except KeyboardInterrupt:
-        reporter.close()
-        print(
-            f"iran-sim calibrate: interrupted; the batches run so far are kept in {out}; add "
-            "--resume to the same command to continue",
-            file=sys.stderr,
-        )
-        return 130
     reporter.close()
     rounds = result.rounds
     pinned = result.summary[result.summary["pinned"]]["parameter"].tolist()

@@ -11,7 +11,6 @@ import argparse
 import os
 import shlex
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,16 @@ from batch_runs.claims import (
     side_by_side_markdown,
     write_outputs,
 )
+from batch_runs.execution.manifest import provenance
 from cli.common import (
+    add_execution_flags,
     add_scenario_flags,
     at_least_two,
+    check_execution_flags,
     non_negative_int,
     parse_overrides,
     positive_int,
+    resumable,
 )
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS
@@ -72,11 +75,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0,
         help="master seed of the paired seeds (default 0)",
     )
+    add_execution_flags(parser)
     parser.add_argument(
-        "--workers",
-        type=positive_int,
-        default=os.cpu_count() or 1,
-        help="worker processes (default: the number of cores); results do not depend on it",
+        "--resume",
+        action="store_true",
+        help="complete an interrupted audit in --out (same flags); finished runs are kept",
     )
     parser.add_argument(
         "--out",
@@ -169,17 +172,6 @@ class _Progress:
             self.bar.close()
 
 
-def versions() -> dict[str, str]:
-    """Versions of the packages the results depend on."""
-    out = {}
-    for name in ("iran-sim", "mesa", "numpy", "scipy", "pandas"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "unknown"
-    return out
-
-
 def command_line(args: argparse.Namespace) -> str:
     """The command that reproduces this audit (every flag that changes results)."""
     words = ["iran-sim", "claims"]
@@ -212,9 +204,12 @@ def run(args: argparse.Namespace) -> int:
         get_experiments(claims)
     except ValueError as exc:
         raise UsageError(f"--claims: {exc}") from None
+    check_execution_flags(args)
     out = check_out_dir(args.out)
+    if args.resume and not (out / "runs").is_dir():
+        raise UsageError(f"--resume: {out} holds no audit runs to complete")
     progress = _Progress()
-    try:
+    with resumable(out / "runs", progress):
         table, pairs = full_audit(
             claims=claims,
             critics=args.critics,
@@ -223,11 +218,14 @@ def run(args: argparse.Namespace) -> int:
             replicates=args.replicates,
             steps=args.steps,
             seed=args.seed,
-            workers=args.workers,
+            workers=args.workers or os.cpu_count() or 1,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            out_dir=out,
             progress=progress,
         )
-    finally:
-        progress.close()
+    progress.close()
     command = command_line(args)
     header = {
         "command": f"`{command}`",
@@ -246,7 +244,10 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "claims": claims or "all",
         "critics": {c.id: {c.parameter: c.on} for c in CRITICS} if args.critics else None,
-        "versions": versions(),
+        "seeds": "replicate j of both arms of every experiment: "
+        "batch_runs.paired.run_seed(seed, j)",
+        "runs": "runs/months_<N>/: one resumable sweep per run length, with its own manifest",
+        **provenance(),
         "header": header,
     }
     paths = write_outputs(table, pairs, out, manifest)

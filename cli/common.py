@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from model.parameters import parse_assignment
@@ -94,3 +96,20 @@ def check_execution_flags(args: argparse.Namespace) -> None:
 
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
+
+
+@contextmanager
+def resumable(folder: Path | str, *closers: Any) -> Iterator[None]:
+    """Run a resumable batch: on Ctrl-C, close ``closers`` (progress bars) and report
+    one line saying that the finished runs are kept in ``folder`` and how to go on."""
+    from cli.errors import Interrupted
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        for closer in closers:
+            closer.close()
+        raise Interrupted(
+            f"the finished runs are kept in {folder}; add --resume to the same command to "
+            "complete them"
+        ) from None

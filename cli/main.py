@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from cli.errors import UsageError
+from cli.errors import Interrupted, UsageError
 from model.parameters import ParameterError
 from model.scenarios import ScenarioError
 
@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"iran-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"iran-sim {args.command}: interrupted; {exc.kept}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"iran-sim {args.command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130

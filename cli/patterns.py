@@ -24,6 +24,7 @@ from cli.common import (
     non_negative_int,
     parse_overrides,
     positive_int,
+    resumable,
 )
 from cli.errors import UsageError
 from cli.sweep import SweepReporter
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and not (out / MANIFEST_FILE).exists():
         raise UsageError(f"--resume: {out} holds no pattern runs to complete")
     reporter = SweepReporter(args.seeds, label="patterns")
-    try:
+    with resumable(out, reporter):
         scores = score_patterns(
             out,
             scenario=args.scenario,
@@ -138,14 +139,6 @@ def run(args: argparse.Namespace) -> int:
             progress=reporter,
             command=["iran-sim", "patterns", *sys.argv[2:]],
         )
-    except KeyboardInterrupt:
-        reporter.close()
-        print(
-            f"iran-sim patterns: interrupted; finished runs are kept in {out}; add --resume "
-            "to complete them",
-            file=sys.stderr,
-        )
-        return 130
     reporter.close()
     if scores.runs.empty:
         raise UsageError(f"every run failed; see the error column of {out / 'runs.csv'}")

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from batch_runs import claims as cl
+from batch_runs.execution import SweepError, code_version, read_manifest, read_runs
 from batch_runs.outcomes import Statistic, get_outcome
 from batch_runs.paired import run_seed
 from cli.main import main
@@ -304,7 +305,94 @@ def test_claims_command_writes_table_csv_and_manifest(tmp_path: Path, capsys):
         "claims.md",
         "manifest.json",
         "pairs.csv",
+        "runs",
     ]
+    assert manifest["code_version"] == code_version()
+    assert {"mesa", "numpy", "pandas"} <= set(manifest["packages"])
+    # The runs are the sweep runner's: one resumable sweep per run length.
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["months_12"]
+    assert read_manifest(out / "runs" / "months_12")["status"] == "complete"
+
+
+class _StopAfter:
+    """Progress callback that presses Ctrl-C after ``n`` recorded runs."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, done: int, total: int) -> None:
+        if done >= self.n:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_audit_resumes_to_the_same_table(tmp_path):
+    kwargs = dict(
+        claims=["C5", "C6"],
+        critics=False,
+        overrides={"n_citizens": 300},
+        replicates=3,
+        steps=12,
+        seed=4,
+    )
+    whole, whole_pairs = cl.full_audit(**kwargs)
+    out = tmp_path / "audit"
+    with pytest.raises(KeyboardInterrupt):
+        cl.full_audit(out_dir=out, progress=_StopAfter(4), **kwargs)
+    kept = len(read_runs(out / "runs" / "months_12"))
+    assert 0 < kept < 12  # some runs were kept, not all
+    with pytest.raises(SweepError, match="--resume"):
+        cl.full_audit(out_dir=out, **kwargs)
+    resumed, resumed_pairs = cl.full_audit(out_dir=out, resume=True, **kwargs)
+    pd.testing.assert_frame_equal(whole, resumed)
+    pd.testing.assert_frame_equal(whole_pairs, resumed_pairs)
+
+
+def test_the_audit_runs_on_dask_with_the_same_results():
+    kwargs = dict(
+        claims=["C6"],
+        critics=False,
+        overrides={"n_citizens": 300},
+        replicates=2,
+        steps=12,
+        seed=4,
+    )
+    local, _ = cl.full_audit(**kwargs)
+    dask, _ = cl.full_audit(backend="dask", workers=1, **kwargs)
+    pd.testing.assert_frame_equal(local, dask)
+
+
+def test_the_claims_command_resumes_after_ctrl_c(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "audit"
+    argv = [
+        "claims",
+        "--set",
+        "n_citizens=300",
+        "--replicates",
+        "2",
+        "--steps",
+        "6",
+        "--claims",
+        "C6",
+        "--no-critics",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    real = cl.run_sweep
+
+    def interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cl, "run_sweep", interrupted)
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; the finished runs are kept in" in err and "--resume" in err
+    assert not (out / "claims.csv").exists()
+    monkeypatch.setattr(cl, "run_sweep", real)
+    assert main([*argv, "--resume"]) == 0
+    assert (out / "claims.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 # The sources whose change can change a run's numbers.
 _CODE_FILES = ("model/*.py", "agents/*.py", "batch_runs/paired.py", "batch_runs/spec.py")
 _CODE_FILES += ("batch_runs/execution/*.py", "batch_runs/patterns.py", "batch_runs/baselines.py")
+_CODE_FILES += ("batch_runs/changes.py", "batch_runs/outcomes.py", "batch_runs/claims.py")
 
 
 @cache
@@ -149,3 +150,13 @@ def check_resumable(out_dir: Path, manifest: Mapping[str, Any], identity: Mappin
             f"the sweep (code version {str(manifest.get('code_version'))[:12]} then, "
             f"{identity['code_version'][:12]} now); choose another --out"
         )
+
+
+def provenance(extra_packages: Sequence[str] = ()) -> dict[str, Any]:
+    """What every result folder's manifest records about the code that made it."""
+    return {
+        "code_version": code_version(),
+        "git_commit": git_commit(),
+        "packages": package_versions(extra_packages),
+        "platform": platform_name(),
+    }

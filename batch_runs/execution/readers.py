@@ -97,6 +97,7 @@ def convert_to_parquet(
     steps_header: list[str],
     probe: pd.DataFrame,
     summary: RunSummary | None = None,
+    monthly: bool = True,
 ) -> None:
     """Convert the finished CSV journal to Parquet (streaming), then remove the CSVs.
 
@@ -111,7 +112,8 @@ def convert_to_parquet(
     runs_types = {k: pa.int64() for k in RUN_KEYS}
     runs_types |= {name: _arrow_type(p.kind) for name, p in SCHEMA.items()}
     runs_types |= {"status": pa.string(), "error": pa.string(), "duration_s": pa.float64()}
-    runs_types |= {f"final_{c}": outcome_types[c] for c in probe.columns[2:]}
+    if monthly:
+        runs_types |= {f"final_{c}": outcome_types[c] for c in probe.columns[2:]}
     runs_types |= {c: pa.float64() for c in (summary.columns if summary else ())}
     steps_types = {"run_id": pa.int64()} | outcome_types
     if list(runs_types) != runs_header or list(steps_types) != steps_header:

@@ -100,7 +100,8 @@ from batch_runs.execution.worker import RunContext, chunks, headers, jobs, probe
 from batch_runs.paired import simulate as model_simulate
 from batch_runs.spec import SweepSpec
 from model.export import write_atomic
-from model.scenarios import Scenario, load_scenario
+from model.model import resolve_scenario
+from model.scenarios import Scenario
 
 # A pool whose workers keep dying is broken beyond retrying: stop after this many.
 _MAX_POOL_RESTARTS = 3
@@ -219,9 +220,9 @@ class _Sweep:
         cls, spec: SweepSpec, out_dir: Path, summary: RunSummary | None, simulate: Simulate
     ) -> _Sweep:
         """Load the scenario and probe the design's first point: the columns it gives."""
-        scenario = load_scenario(spec.scenario)
+        scenario = resolve_scenario(spec.scenario)
         probe = probe_run(scenario, spec)
-        runs_header, steps_header = headers(tuple(probe.columns), summary)
+        runs_header, steps_header = headers(tuple(probe.columns), summary, spec.monthly)
         identity = {
             "spec": spec.to_json(),
             "spec_digest": spec.digest(),
@@ -335,6 +336,7 @@ class _Sweep:
             self.identity["code_version"],
             self.simulate,
             self.summary,
+            self.spec.monthly,
         )
         remaining = self.spec.n_runs - self.skipped
         if chunk_size is None:
@@ -411,7 +413,12 @@ class _Sweep:
                 self.journal.close()
                 self.journal = None
             convert_to_parquet(
-                self.out_dir, self.runs_header, self.steps_header, self.probe, self.summary
+                self.out_dir,
+                self.runs_header,
+                self.steps_header,
+                self.probe,
+                self.summary,
+                self.spec.monthly,
             )
         return SweepSummary(
             out_dir=self.out_dir,
