@@ -6,6 +6,13 @@ from dataclasses import dataclass
 
 import mesa
 
+# Prestige is added to approval, which lies in [0, 1]: kept within half of that either
+# way, a success or humiliation shifts approval without swamping ideological affinity.
+PRESTIGE_BOUND = 0.5
+# A placeholder only: the citizens' first judgement replaces it during initialisation,
+# before any rule reads it (ODD 5.1).
+INITIAL_LEGITIMACY = 0.5
+
 
 @dataclass(frozen=True)
 class FactionSpec:
@@ -41,7 +48,7 @@ class Faction(mesa.Agent):
         self.prestige = spec.prestige
         self.economic_appeal = spec.economic_appeal
         self.holds_presidency = spec.president
-        self.legitimacy = 0.5
+        self.legitimacy = INITIAL_LEGITIMACY
 
     def update_legitimacy(self, approval: float) -> None:
         """Take the citizens' mean approval of this faction as its legitimacy."""
@@ -52,5 +59,6 @@ class Faction(mesa.Agent):
         self.prestige *= 1.0 - memory
 
     def change_prestige(self, amount: float) -> None:
-        """A success (positive) or humiliation (negative), kept within [-0.5, 0.5]."""
-        self.prestige = min(0.5, max(-0.5, self.prestige + amount))
+        """A success (positive) or humiliation (negative), kept within
+        [-PRESTIGE_BOUND, PRESTIGE_BOUND]."""
+        self.prestige = min(PRESTIGE_BOUND, max(-PRESTIGE_BOUND, self.prestige + amount))

@@ -26,6 +26,11 @@ class GovernmentSpec:
 # Spread of a government's noisy reading of a draft resolution (logistic scale, in
 # units of sanctions support): votes are not fully predictable from support alone.
 VOTE_NOISE = 0.05
+# Blame on Iran at which a government reads failures as nobody's fault in particular:
+# more blame on Iran raises its sanctions support, less lowers it.
+NEUTRAL_BLAME = 0.5
+# Keeps the uniform draw off 0 and 1, where the logistic reading would be infinite.
+LOGIT_EPSILON = 1e-12
 
 
 class ForeignGovernment(mesa.Agent):
@@ -71,7 +76,7 @@ class ForeignGovernment(mesa.Agent):
         p = self.model.params
         target = (
             self.base_support
-            + p.credibility_weight * (self.blame_iran - 0.5)
+            + p.credibility_weight * (self.blame_iran - NEUTRAL_BLAME)
             - p.trade_weight * self.trade_ties
             - p.energy_weight * self.energy_ties * energy_stress
             + p.nuclear_alarm_weight * nuclear_progress
@@ -102,7 +107,7 @@ class ForeignGovernment(mesa.Agent):
         if self.western:
             return 1.0
         p = self.model.params
-        u = min(1.0 - 1e-12, max(1e-12, u))
+        u = min(1.0 - LOGIT_EPSILON, max(LOGIT_EPSILON, u))
         reading = self.sanctions_support + VOTE_NOISE * math.log(u / (1.0 - u))
         return min(1.0, max(0.0, 1.0 + (reading - p.un_veto_threshold) / p.un_dilution_room))
 

@@ -14,6 +14,18 @@ from agents.network import row_normalised, small_world_adjacency
 
 # A faction at or above this stance leans to compromise with the West (the midpoint).
 COMPROMISE_STANCE = 0.5
+# Exposure to the economy is EXPOSURE_MIN + EXPOSURE_RANGE x Beta(EXPOSURE_SHAPE,
+# EXPOSURE_SHAPE): from 0.2 to 1.8 with mean 1, so the average citizen feels the
+# economy's shortfall in full, nobody is immune and the hardest hit feel nearly twice it.
+EXPOSURE_MIN = 0.2
+EXPOSURE_RANGE = 1.6
+EXPOSURE_SHAPE = 2.0
+# Maps the share of hardship blamed on the West, b, to a mood of 1 - BLAME_SIDE_SCALE x b:
+# +1 (all blamed on the government) to -1 (all on the West), zero at an even split.
+BLAME_SIDE_SCALE = 2.0
+# The ideology at which a citizen takes the narrative as it is: more conservative ones
+# blame the West more, more liberal ones less (the midpoint of the scale).
+NEUTRAL_IDEOLOGY = 0.5
 
 
 class Population(mesa.Agent):
@@ -39,12 +51,12 @@ class Population(mesa.Agent):
         super().__init__(model)
         p = model.params
         self.n = n
-        concentration = 4.0
+        concentration = p.ideology_concentration
         mean = p.ideology_mean
         self.ideology = rng.beta(mean * concentration, (1 - mean) * concentration, n)
         self.risk_aversion = rng.random(n)
-        self.exposure = 0.2 + 1.6 * rng.beta(2.0, 2.0, n)
-        self.taste = rng.normal(0.0, 0.1, (n, n_factions))
+        self.exposure = EXPOSURE_MIN + EXPOSURE_RANGE * rng.beta(EXPOSURE_SHAPE, EXPOSURE_SHAPE, n)
+        self.taste = rng.normal(0.0, p.taste_sd, (n, n_factions))
         self.adjacency = small_world_adjacency(n, p.network_degree, p.network_rewiring, rng)
         self.neighbour_mean = row_normalised(self.adjacency)
         self.hardship = np.zeros(n)
@@ -103,7 +115,7 @@ class Population(mesa.Agent):
         hardship blamed on the government towards compromise (C5, C7).
         """
         p = self.model.params
-        shift = p.mood_weight * self.hardship * (1.0 - 2.0 * self.blame_west)
+        shift = p.mood_weight * self.hardship * (1.0 - BLAME_SIDE_SCALE * self.blame_west)
         position = np.clip(self.ideology + shift, 0.0, 1.0)
         approval = 1.0 - np.abs(stance[None, :] - position[:, None])
         approval += prestige[None, :]
@@ -173,11 +185,13 @@ class Population(mesa.Agent):
 
     def _own_blame(self, narrative_credibility: float) -> np.ndarray:
         bias = self.model.params.ideology_blame_bias
-        return np.clip(narrative_credibility + bias * (0.5 - self.ideology), 0.0, 1.0)
+        return np.clip(narrative_credibility + bias * (NEUTRAL_IDEOLOGY - self.ideology), 0.0, 1.0)
 
     def _resolve_target(self) -> np.ndarray:
-        weight = self.model.params.resolve_blame_weight
-        return weight * self.blame_west + (1.0 - weight) * 0.5 * (1.0 - self.ideology)
+        p = self.model.params
+        weight = p.resolve_blame_weight
+        conservative = p.conservative_resolve
+        return weight * self.blame_west + (1.0 - weight) * conservative * (1.0 - self.ideology)
 
     def compromise_preference(self, stance: np.ndarray) -> float:
         """Share of citizens whose preferred faction leans to compromise (stance >= 0.5)."""

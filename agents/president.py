@@ -8,6 +8,13 @@ import mesa
 
 from agents.faction import Faction
 
+# A placeholder only: the president assesses his standing during initialisation, before
+# any rule reads it (ODD 5.1).
+INITIAL_STANDING = 0.5
+# Power relative to an even split (1/n each) counts in the standing up to this multiple
+# of it: a faction with twice an even share holds all the power a standing can reflect.
+FULL_POWER_MULTIPLE = 2.0
+
 
 @dataclass(frozen=True)
 class Offer:
@@ -35,15 +42,18 @@ class President(mesa.Agent):
     def __init__(self, model: mesa.Model, faction: Faction) -> None:
         super().__init__(model)
         self.faction = faction
-        self.standing = 0.5
+        self.standing = INITIAL_STANDING
         self.cooldown = 0
         self.terms = model.params.president_terms_served_initial
 
     def assess_standing(self, n_factions: int) -> None:
-        """Standing: half legitimacy, half power relative to an even split, plus prestige."""
+        """Standing: legitimacy and power relative to an even split, weighted by
+        ``standing_legitimacy_weight``, plus prestige (ODD 7.10)."""
         f = self.faction
-        relative_power = min(1.0, f.power * n_factions / 2.0)
-        self.standing = min(1.0, max(0.0, 0.5 * f.legitimacy + 0.5 * relative_power + f.prestige))
+        w = self.model.params.standing_legitimacy_weight
+        relative_power = min(1.0, f.power * n_factions / FULL_POWER_MULTIPLE)
+        standing = w * f.legitimacy + (1.0 - w) * relative_power + f.prestige
+        self.standing = min(1.0, max(0.0, standing))
 
     def offer_probability(self) -> float:
         """Monthly probability of offering talks: rises as standing falls (C1)."""
@@ -56,7 +66,8 @@ class President(mesa.Agent):
     def concession_probability(self, leader_pressure: float) -> float:
         """Chance that an offer carries a real concession (stance and pressure, C1/C7)."""
         p = self.model.params
-        return min(1.0, p.concession_propensity * self.faction.stance * (0.5 + leader_pressure))
+        willingness = p.concession_without_pressure + leader_pressure
+        return min(1.0, p.concession_propensity * self.faction.stance * willingness)
 
     def consider_offer(
         self, u_offer: float, u_concession: float, leader_pressure: float

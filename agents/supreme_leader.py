@@ -79,13 +79,15 @@ class SupremeLeader(mesa.Agent):
         )
         return 1.0 / (1.0 + math.exp(-logit))
 
-    def disqualification_probability(self, faction: Faction, tolerance: float) -> float:
+    def disqualification_probability(
+        self, faction: Faction, tolerance: float, ramp: float
+    ) -> float:
         """The Guardian Council's chance of disqualifying this faction's candidate (C2).
 
         Zero for the faction he favours and within ``tolerance`` of his stance; rising
-        linearly to one at 0.3 beyond it.
+        linearly to one at ``ramp`` beyond it (ODD 7.9).
         """
         if faction is self.favoured:
             return 0.0
         distance = abs(faction.stance - self.stance)
-        return min(1.0, max(0.0, (distance - tolerance) / 0.3))
+        return min(1.0, max(0.0, (distance - tolerance) / ramp))

@@ -38,6 +38,11 @@ BLAME_IRAN_HARDLINE = 0.6
 BLAME_CONCESSION_RELIEF = 0.2
 BLAME_IRAN_BOUNDS = (0.05, 0.95)
 
+# The talks' and a deal's rate parameters are the monthly hazards at a negotiating stance
+# of one half; hazard = rate x this x stance (or x (1 - stance)), so it is the rate there,
+# twice it at the pole that drives it and zero at the other.
+HAZARD_SCALE = 2.0
+
 
 def iran_blame_chance(centre: float, concession: bool) -> float:
     """Chance that a failure is blamed on Iran, given how far the regime leans to
@@ -197,7 +202,7 @@ class Diplomacy:
         who = m.president.faction.label
         if m.president.accepts_invitation(u):
             self._open_talks(terms, offer=None)
-            m.president.faction.change_prestige(0.5 * p.success_prestige_gain)
+            m.president.faction.change_prestige(p.talks_prestige_share * p.success_prestige_gain)
             m.log(
                 "talks",
                 f"the West opened talks and Iran's president ({who}) joined them"
@@ -231,7 +236,7 @@ class Diplomacy:
         forced, self.refuse_next_offer = self.refuse_next_offer, False
         if not forced and western_answer(m.western_policy, offer, self.iran_last_cooperative):
             self._open_talks(self.full_terms(), offer)
-            m.president.faction.change_prestige(0.5 * p.success_prestige_gain)
+            m.president.faction.change_prestige(p.talks_prestige_share * p.success_prestige_gain)
             m.log("talks", f"the US and EU accepted the offer ({m.western_policy}); talks opened")
             return
         self.counters.refusals += 1
@@ -246,7 +251,9 @@ class Diplomacy:
 
     def _rebuff_president(self, power_cost: float, prestige_cost: float) -> None:
         m = self.model
-        factional_balance.rebuff(m.factions, m.president.faction, power_cost)
+        factional_balance.rebuff(
+            m.factions, m.president.faction, power_cost, m.params.rebuff_association
+        )
         m.president.faction.change_prestige(-prestige_cost)
 
     # --- talks ------------------------------------------------------------------------
@@ -257,8 +264,8 @@ class Diplomacy:
         self.months_in_talks += 1
         m.leader.change_distrust(-p.distrust_talks_decrease)
         centre = self.negotiating_stance()
-        deal_hazard = p.talks_deal_rate * 2.0 * centre
-        breakdown_hazard = p.talks_breakdown_rate * 2.0 * (1.0 - centre)
+        deal_hazard = p.talks_deal_rate * HAZARD_SCALE * centre
+        breakdown_hazard = p.talks_breakdown_rate * HAZARD_SCALE * (1.0 - centre)
         if u_outcome < deal_hazard:
             self._decide_deal(u_ratify, centre)
         elif (
@@ -291,7 +298,7 @@ class Diplomacy:
             return
         self.counters.vetoes += 1
         self.iran_last_cooperative = False
-        self._rebuff_president(0.5 * p.rebuff_power_cost, p.rebuff_prestige_cost)
+        self._rebuff_president(p.veto_rebuff_share * p.rebuff_power_cost, p.rebuff_prestige_cost)
         for g in m.governments:
             g.perceive_failure(iran_blamed=True, weight=1.0)
         m.president.cooldown = p.offer_cooldown
@@ -312,7 +319,7 @@ class Diplomacy:
         for g in m.governments:
             g.perceive_failure(iran_blamed=iran_blamed, weight=1.0)
         if not iran_blamed:
-            m.narrative.boost(0.5 * p.refusal_narrative_boost)
+            m.narrative.boost(p.breakdown_narrative_share * p.refusal_narrative_boost)
         m.president.cooldown = p.offer_cooldown
         side = "Iran" if iran_blamed else "the West"
         m.log(
@@ -335,7 +342,9 @@ class Diplomacy:
         """Monthly probability that a holding deal collapses: the base rate at a
         negotiating stance of one half, twice it at a wholly hardline one, zero at a wholly
         pro-compromise one."""
-        return self.model.params.deal_collapse_rate * 2.0 * (1.0 - self.negotiating_stance())
+        return (
+            self.model.params.deal_collapse_rate * HAZARD_SCALE * (1.0 - self.negotiating_stance())
+        )
 
     def _maybe_collapse(self, u: float, u_blame: float) -> None:
         """A deal may collapse; a hardline regime, and above all a hardline president who

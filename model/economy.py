@@ -22,14 +22,21 @@ from model.scenarios import OIL_PRICE_BOUNDS
 
 # An average absolute monthly log move of 10% counts as full energy-market stress.
 FULL_STRESS_MOVE = 0.1
-STRESS_MEMORY = 0.1
+# E|z| of a standard normal z (sqrt(2/pi), rounded): the mean absolute log move of a
+# random walk is this times its volatility, so the run starts at the stress it implies.
+MEAN_ABS_NORMAL = 0.8
 # Days in an average month: turns barrels per day into barrels per month for revenue.
 DAYS_PER_MONTH = 365.25 / 12
+# Million bbl x USD is million USD; revenue is reported in billion USD.
+MILLIONS_PER_BILLION = 1000.0
+# Revenue floor inside the logarithm (billion USD a month): keeps the economy's target
+# finite when sanctions bar every barrel, without moving it at any real revenue.
+MIN_REVENUE = 1e-9
 
 
 def initial_stress(params: Parameters) -> float:
     """The expected stress at the parameterised volatility (E|z| = 0.8 for a normal z)."""
-    return min(1.0, 0.8 * params.oil_volatility / FULL_STRESS_MOVE)
+    return min(1.0, MEAN_ABS_NORMAL * params.oil_volatility / FULL_STRESS_MOVE)
 
 
 def move_oil_price(
@@ -57,7 +64,8 @@ def move_oil_price(
         new_price = math.exp(log_price + pull + params.oil_volatility * z + math.log1p(shock))
     new_price = min(high, max(low, new_price))
     move = abs(math.log(new_price / price))
-    stress = (1 - STRESS_MEMORY) * stress + STRESS_MEMORY * min(1.0, move / FULL_STRESS_MOVE)
+    memory = params.energy_stress_memory
+    stress = (1 - memory) * stress + memory * min(1.0, move / FULL_STRESS_MOVE)
     return new_price, stress
 
 
@@ -93,7 +101,7 @@ def move_oil_exports(exports: float, target: float, params: Parameters) -> float
 
 def oil_revenue(exports: float, price: float) -> float:
     """Oil revenue in billion USD per month (exports in million bbl/day, price in USD)."""
-    return exports * price * DAYS_PER_MONTH / 1000.0
+    return exports * price * DAYS_PER_MONTH / MILLIONS_PER_BILLION
 
 
 def health_target(revenue: float, sanctions: float, params: Parameters) -> float:
@@ -107,7 +115,7 @@ def health_target(revenue: float, sanctions: float, params: Parameters) -> float
         params.economic_potential
         - params.mismanagement
         - params.sanctions_economic_impact * sanctions
-        + params.oil_economic_sensitivity * math.log(max(revenue, 1e-9) / reference)
+        + params.oil_economic_sensitivity * math.log(max(revenue, MIN_REVENUE) / reference)
     )
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 # Iran's rule: a candidate needs more than half the votes cast, else the top two meet
 # in a run-off a week later.
 MAJORITY = 0.5
+# Iran's rule: the run-off is between the two leading candidates of the first round.
+RUNOFF_CANDIDATES = 2
 
 
 def is_election_month(month: int, first: int, interval: int) -> bool:
@@ -41,7 +43,7 @@ def hold_election(model: IranModel, u: np.ndarray) -> None:
     leader.choose_favourite(factions)
     allowed = np.array(
         [
-            u_f >= leader.disqualification_probability(f, p.vetting_tolerance)
+            u_f >= leader.disqualification_probability(f, p.vetting_tolerance, p.vetting_ramp)
             for f, u_f in zip(factions, u, strict=True)
         ]
     )
@@ -60,7 +62,7 @@ def hold_election(model: IranModel, u: np.ndarray) -> None:
     elif first.max() / total > MAJORITY or allowed.sum() == 1:
         winner, share = factions[int(np.argmax(first))], first.max() / total
     else:
-        finalists = np.argsort(-first, kind="stable")[:2]
+        finalists = np.argsort(-first, kind="stable")[:RUNOFF_CANDIDATES]
         in_runoff = np.zeros(len(factions), dtype=bool)
         in_runoff[finalists] = True
         second = model.population.vote(in_runoff, appeal, incumbency)

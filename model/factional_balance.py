@@ -13,6 +13,15 @@ from agents.faction import Faction
 
 # No faction disappears entirely: it keeps a floor of power (networks, clerics, posts).
 POWER_FLOOR = 0.01
+# Rescales a stance above the midpoint to a lean of 0 to 1 (LEAN_SCALE x stance - 1 is 0
+# at one half and 1 at full compromise): only pro-compromise allies share a rebuff.
+LEAN_SCALE = 2.0
+# The power a rebuff takes goes to factions in proportion to power x (1 - stance)^this:
+# squared, so it goes mostly to the hardliners rather than to centrists.
+HARDLINE_GAIN_EXPONENT = 2
+# The largest power-weighted standard deviation of stances in [0, 1], that of an even
+# split between stances 0 and 1: polarisation is measured against it, so it is 1 there.
+MAX_STANCE_SD = 0.5
 
 
 def normalise(factions: Sequence[Faction]) -> None:
@@ -59,21 +68,25 @@ def shift_power(factions: Sequence[Faction], favoured: Faction | None, params) -
     normalise(factions)
 
 
-def rebuff(factions: Sequence[Faction], president: Faction, cost: float) -> None:
-    """A public humiliation of the officials who reached out (C6).
+def rebuff(
+    factions: Sequence[Faction], president: Faction, cost: float, association: float
+) -> None:
+    """A public humiliation of the officials who reached out (C6; ODD 7.8.5).
 
     The president's faction loses ``cost`` of its power; other pro-compromise factions
-    lose in proportion to how far their stance leans to compromise (by association);
-    the power lost goes to factions in proportion to power x (1 - stance)^2, i.e.
-    mostly to hardliners.
+    lose by association, up to ``association`` times that share for a wholly
+    pro-compromise one, in proportion to how far their stance leans to compromise; the
+    power lost goes to factions in proportion to power x (1 - stance)^2, i.e. mostly to
+    hardliners.
     """
     lost = 0.0
     for f in factions:
-        involvement = 1.0 if f is president else 0.5 * max(0.0, 2.0 * f.stance - 1.0)
+        lean = max(0.0, LEAN_SCALE * f.stance - 1.0)
+        involvement = 1.0 if f is president else association * lean
         loss = cost * involvement * f.power
         f.power -= loss
         lost += loss
-    weights = [f.power * (1.0 - f.stance) ** 2 for f in factions]
+    weights = [f.power * (1.0 - f.stance) ** HARDLINE_GAIN_EXPONENT for f in factions]
     total = sum(weights)
     for f, w in zip(factions, weights, strict=True):
         f.power += lost * w / total if total > 0 else lost / len(factions)
@@ -86,14 +99,15 @@ def reward(factions: Sequence[Faction], winner: Faction, gain: float) -> None:
     normalise(factions)
 
 
-def division(factions: Sequence[Faction], salience: float) -> float:
-    """Factional division in [0, 1] (C8).
+def division(factions: Sequence[Faction], salience: float, floor: float) -> float:
+    """Factional division in [0, 1] (C8; ODD 7.8.6).
 
     Polarisation is the power-weighted standard deviation of stances, scaled so that an
     even split between stances 0 and 1 gives 1. Engagement makes the question of
-    compromise salient, and salience scales polarisation from half to full strength.
+    compromise salient, and salience scales polarisation from ``floor`` (the
+    ``salience_division_floor``) to full strength.
     """
     centre = compromise_power(factions)
     variance = sum(f.power * (f.stance - centre) ** 2 for f in factions)
-    polarisation = min(1.0, math.sqrt(variance) / 0.5)
-    return polarisation * (0.5 + 0.5 * salience)
+    polarisation = min(1.0, math.sqrt(variance) / MAX_STANCE_SD)
+    return polarisation * (floor + (1.0 - floor) * salience)

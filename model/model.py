@@ -142,7 +142,9 @@ class IranModel(mesa.Model):
         self.leader.pressure = self.leader.pressure_target(
             self.economic_resentment, self.protest_share
         )
-        self.factional_division = factional_balance.division(self.factions, 0.0)
+        self.factional_division = factional_balance.division(
+            self.factions, 0.0, p.salience_division_floor
+        )
         self.datacollector = make_datacollector(self)
         self.datacollector.collect(self)
 
@@ -195,7 +197,9 @@ class IranModel(mesa.Model):
         )
         self._update_world()
         # 6. Nuclear programme.
-        self.factional_division = factional_balance.division(self.factions, self.diplomacy.salience)
+        self.factional_division = factional_balance.division(
+            self.factions, self.diplomacy.salience, p.salience_division_floor
+        )
         self.nuclear_progress = nuclear.advance(
             self.nuclear_progress,
             self.factional_division,
@@ -300,7 +304,7 @@ class IranModel(mesa.Model):
             f.update_legitimacy(value)
         power = np.array([f.power for f in factions])
         hardline = 1.0 - factional_balance.compromise_power(factions)
-        pop.decide_protest(power, p.repression * (0.5 + hardline))
+        pop.decide_protest(power, p.repression * (p.repression_base + hardline))
         self.regime_legitimacy = pop.regime_legitimacy(power)
         self.hardship = float(pop.hardship.mean())
         self.economic_resentment = float(pop.resentment.mean())

@@ -227,6 +227,31 @@ _PARAMETERS: tuple[Parameter, ...] = (
         high=0.95,
     ),
     _p(
+        "ideology_concentration",
+        float,
+        4.0,
+        "Ideology concentration",
+        "Concentration (a + b) of the Beta distribution of citizens' ideology: higher "
+        "values cluster citizens around the mean ideology, lower values polarise them.",
+        "C5",
+        "Population",
+        low=1.0,
+        high=50.0,
+    ),
+    _p(
+        "taste_sd",
+        float,
+        0.1,
+        "Spread of personal taste",
+        "Standard deviation of each citizen's fixed personal liking for each faction "
+        "(normal, mean 0), added to approval when he picks his preferred faction and "
+        "when he votes: it makes preferences heterogeneous beyond ideology.",
+        "C6",
+        "Population",
+        low=0.0,
+        high=0.5,
+    ),
+    _p(
         "network_degree",
         int,
         8,
@@ -296,6 +321,19 @@ _PARAMETERS: tuple[Parameter, ...] = (
         main=True,
     ),
     _p(
+        "conservative_resolve",
+        float,
+        0.5,
+        "Resolve from conservatism",
+        "Resolve to endure hardship that a wholly conservative citizen holds whatever he "
+        "blames (falling linearly to 0 for a wholly liberal one); it counts with the "
+        "weight 1 - resolve_blame_weight beside blame on the West.",
+        "C5",
+        "Population",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
         "resolve_tolerance",
         float,
         0.6,
@@ -335,6 +373,19 @@ _PARAMETERS: tuple[Parameter, ...] = (
         0.5,
         "Repression",
         "Strength of the security forces against protesters (scaled by hardliner power).",
+        "C5",
+        "Population",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "repression_base",
+        float,
+        0.5,
+        "Repression without hardliners",
+        "Part of the security forces' strength that does not depend on who holds power: "
+        "effective repression is repression x (this + hardline power), so hardliners "
+        "in power crack down harder.",
         "C5",
         "Population",
         low=0.0,
@@ -424,6 +475,19 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "C4",
         "Economy",
         low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "energy_stress_memory",
+        float,
+        0.1,
+        "Energy-stress update rate",
+        "Weight of this month's oil-price move in the energy-market stress index (a "
+        "moving average): how fast China's and Russia's worry about volatile oil markets "
+        "follows the market.",
+        "C4",
+        "Economy",
+        low=0.01,
         high=1.0,
     ),
     _p(
@@ -772,6 +836,32 @@ _PARAMETERS: tuple[Parameter, ...] = (
         main=True,
     ),
     _p(
+        "rebuff_association",
+        float,
+        0.5,
+        "Rebuff by association",
+        "Share of the president's faction's relative power loss that a wholly "
+        "pro-compromise allied faction suffers when the president is rebuffed; it falls "
+        "linearly to none at the midpoint stance.",
+        "C6",
+        "Factions",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "veto_rebuff_share",
+        float,
+        0.5,
+        "Power cost of a veto",
+        "Share of rebuff_power_cost the president's faction loses when the Supreme Leader "
+        "vetoes the deal it reached: a domestic setback, less public than a Western "
+        "refusal (the prestige cost applies in full).",
+        "C6",
+        "Factions",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
         "rebuff_prestige_cost",
         float,
         0.12,
@@ -787,12 +877,26 @@ _PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.1,
         "Prestige of success",
-        "Prestige the president's faction gains when a deal is ratified (half when talks "
-        "open); also its relative power gain from a ratified deal.",
+        "Prestige the president's faction gains when a deal is ratified (the share "
+        "talks_prestige_share of it when talks open); also its relative power gain from "
+        "a ratified deal.",
         "C6",
         "Factions",
         low=0.0,
         high=0.5,
+    ),
+    _p(
+        "talks_prestige_share",
+        float,
+        0.5,
+        "Prestige of opening talks",
+        "Share of success_prestige_gain the president's faction gains when talks open, "
+        "on an accepted offer or by joining talks the West opens: a step towards "
+        "success, not yet one.",
+        "C6",
+        "Factions",
+        low=0.0,
+        high=1.0,
     ),
     _p(
         "prestige_memory",
@@ -801,6 +905,18 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Prestige fading",
         "Monthly rate at which prestige fades back to zero.",
         "C6",
+        "Factions",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "standing_legitimacy_weight",
+        float,
+        0.5,
+        "Standing from legitimacy",
+        "Weight of his faction's legitimacy in the president's standing; the rest is its "
+        "power relative to an even split (prestige is added on top).",
+        "C1",
         "Factions",
         low=0.0,
         high=1.0,
@@ -849,6 +965,19 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Concession propensity",
         "Probability that an offer carries a real concession, scaled by the president's "
         "stance and the Leader's perceived pressure.",
+        "C1",
+        "Factions",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "concession_without_pressure",
+        float,
+        0.5,
+        "Concession without pressure",
+        "Factor on concession_propensity x stance when the Leader feels no domestic "
+        "pressure; his perceived pressure is added to it, so pressure makes a real "
+        "concession likelier.",
         "C1",
         "Factions",
         low=0.0,
@@ -955,6 +1084,18 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "C2",
         "Factions",
         low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "vetting_ramp",
+        float,
+        0.3,
+        "Vetting ramp",
+        "Distance beyond the vetting tolerance over which the Guardian Council's chance "
+        "of disqualifying a faction's candidate rises from 0 to 1.",
+        "C2",
+        "Factions",
+        low=0.01,
         high=1.0,
     ),
     _p(
@@ -1220,6 +1361,19 @@ _PARAMETERS: tuple[Parameter, ...] = (
         main=True,
     ),
     _p(
+        "breakdown_narrative_share",
+        float,
+        0.5,
+        "Narrative boost of a failure blamed on the West",
+        "Share of refusal_narrative_boost the narrative gains when talks break down with "
+        "the blame on the West: it fits the story of a hostile West, less plainly than "
+        "an outright refusal.",
+        "C5",
+        "Diplomacy",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
         "sanctions_narrative_boost",
         float,
         0.06,
@@ -1297,6 +1451,19 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "Salience of compromise",
         "Monthly rate at which the compromise question gains salience while talks run or "
         "a deal holds (and loses it otherwise), deepening factional division.",
+        "C8",
+        "Nuclear",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "salience_division_floor",
+        float,
+        0.5,
+        "Division without salience",
+        "Share of polarisation that counts as factional division when the compromise "
+        "question has no salience; salience raises it to full (1 = engagement does not "
+        "deepen division, switching C8 off).",
         "C8",
         "Nuclear",
         low=0.0,

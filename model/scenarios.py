@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agents.faction import FactionSpec
+from agents.faction import PRESTIGE_BOUND, FactionSpec
 from agents.foreign_government import GovernmentSpec
 from model.parameters import (
     BLAME_SIDES,
@@ -63,7 +63,14 @@ FACTION_FIELDS: dict[str, Parameter] = {
         _field("power", float, None, "initial power share (shares are normalised)", 0, 1),
         _field("stance", float, None, "stance on compromise with the West (1 = most)", 0, 1),
         _field("president", bool, False, "whether this faction holds the presidency"),
-        _field("prestige", float, 0.0, "initial prestige (added to approval)", -0.5, 0.5),
+        _field(
+            "prestige",
+            float,
+            0.0,
+            "initial prestige (added to approval)",
+            -PRESTIGE_BOUND,
+            PRESTIGE_BOUND,
+        ),
         _field(
             "economic_appeal",
             float,
