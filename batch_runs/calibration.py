@@ -65,6 +65,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from batch_runs.baselines import PatternSummary
+from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.execution import (
     SweepError,
     SweepProgress,
@@ -74,7 +75,6 @@ from batch_runs.execution import (
     scenario_digest,
 )
 from batch_runs.patterns import PATTERN_IDS, get_patterns
-from batch_runs.spec import SpecError, SweepSpec
 from batch_runs.validation import check_covers
 from model.export import write_csv_atomic, write_text_atomic
 from model.parameters import SCHEMA, get_parameter
@@ -725,7 +725,7 @@ def _write_outputs(
     summary: pd.DataFrame,
     estimate: Mapping[str, Any],
 ) -> None:
-    from batch_runs.figures import calibration_figures, write_html
+    from batch_runs.reporting.figures import calibration_figures, write_html
 
     if screening is not None:
         write_csv_atomic(screening, out_dir / "screening.csv")

@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from batch_runs.changes import (
+from batch_runs.analysis.outcomes import Statistic, get_outcome
+from batch_runs.analysis.statistics import mean_ci
+from batch_runs.design.changes import (
     Change,
     ScheduleOffer,
     SetParameter,
@@ -38,10 +40,9 @@ from batch_runs.changes import (
     SwitchPolicy,
     apply_changes,
 )
+from batch_runs.design.seeds import run_seed
+from batch_runs.design.spec import SweepSpec
 from batch_runs.execution import SweepProgress, read_runs, run_sweep
-from batch_runs.outcomes import Statistic, get_outcome
-from batch_runs.paired import mean_ci, run_seed
-from batch_runs.spec import SweepSpec
 from model import DEFAULT_MONTHS
 from model.export import write_atomic, write_csv_atomic
 from model.model import resolve_scenario

@@ -4,7 +4,7 @@ Sensitivity analysis and frontier maps both run, through ``batch_runs.execution`
 points in pairs that differ only in ``western_policy`` (engage vs refuse) on common
 random numbers (replicate ``j`` of every point shares its seed). This module reads a
 sweep's files back, reduces each run to one number (an outcome statistic, see
-``batch_runs/outcomes.py``) and pairs the two arms:
+``batch_runs/analysis/outcomes.py``) and pairs the two arms:
 
 ``advantage = better * (engage - refuse)``
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from batch_runs.analysis.outcomes import Outcome, Statistic
+from batch_runs.analysis.statistics import t_half_width
 from batch_runs.execution import iter_steps, read_runs
-from batch_runs.outcomes import Outcome, Statistic
 from model.scenarios import Scenario
 
 ENGAGE, REFUSE = "engage", "refuse"
@@ -120,7 +120,7 @@ def summarise_pairs(pairs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         n = adv.size
         mean = float(adv.mean())
         if n >= 2 and adv.std(ddof=1) > 0:
-            half = float(stats.t.ppf(0.975, n - 1)) * float(adv.std(ddof=1)) / math.sqrt(n)
+            half = float(t_half_width(float(adv.std(ddof=1)), n))
         elif n >= 2:
             half = 0.0
         else:

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from batch_runs.analysis.outcomes import Outcome, Statistic, get_outcome
+from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table, summarise_pairs
 from batch_runs.execution import SweepSummary, run_sweep
-from batch_runs.figures import write_html
-from batch_runs.outcomes import Outcome, Statistic, get_outcome
-from batch_runs.spec import SpecError, SweepSpec
+from batch_runs.reporting.figures import write_html
 from model import DEFAULT_MONTHS
 from model.export import write_csv_atomic
 from model.parameters import SCHEMA, get_parameter
@@ -124,6 +124,8 @@ def run_frontier(
     outcome: str = DEFAULT_OUTCOME,
     statistic: Statistic | None = None,
     workers: int | None = None,
+    backend: str = "process",
+    scheduler: Any = None,
     resume: bool = False,
     progress: Callable[[Any], None] | None = None,
     command: list[str] | None = None,
@@ -131,7 +133,7 @@ def run_frontier(
 ) -> FrontierResult:
     """Run the frontier sweep into ``out_dir/sweep`` (resumable) and write the map:
     ``frontier.csv`` and ``frontier.html`` in ``out_dir``. ``simulate`` replaces the
-    model (same signature as ``batch_runs.paired.simulate``), e.g. in tests."""
+    model (same signature as ``batch_runs.execution.simulate``), e.g. in tests."""
     x, y = axes_of(spec)
     scenario = load_scenario(spec.scenario)
     chosen = get_outcome(outcome, scenario)
@@ -143,6 +145,8 @@ def run_frontier(
         spec,
         out / SWEEP_FOLDER,
         workers=workers,
+        backend=backend,
+        scheduler=scheduler,
         resume=resume,
         progress=progress,
         command=command,

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from batch_runs.analysis.outcomes import Outcome, Statistic, get_outcome
+from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table
 from batch_runs.execution import SweepSummary, run_sweep
-from batch_runs.figures import write_html
-from batch_runs.outcomes import Outcome, Statistic, get_outcome
-from batch_runs.spec import SpecError, SweepSpec
+from batch_runs.reporting.figures import write_html
 from model import DEFAULT_MONTHS
 from model.export import write_csv_atomic
 from model.parameters import SCHEMA, Parameter, get_parameter
@@ -217,6 +217,8 @@ def run_sensitivity(
     only: Sequence[str] | None = None,
     every: int = 1,
     workers: int | None = None,
+    backend: str = "process",
+    scheduler: Any = None,
     resume: bool = False,
     progress: Callable[[Any], None] | None = None,
     command: list[str] | None = None,
@@ -255,6 +257,8 @@ def run_sensitivity(
         spec,
         out / SWEEP_FOLDER,
         workers=workers,
+        backend=backend,
+        scheduler=scheduler,
         resume=resume,
         progress=progress,
         command=command,

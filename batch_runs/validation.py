@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from batch_runs.baselines import SIMULATORS, PatternSummary
+from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.execution import SweepProgress, read_manifest, read_runs, run_sweep
 from batch_runs.patterns import PATTERN_IDS, PatternError, get_patterns
-from batch_runs.spec import SpecError, SweepSpec
 from model.events import month_to_date
 from model.scenarios import load_scenario
 

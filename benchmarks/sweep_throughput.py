@@ -5,7 +5,7 @@
 Default scenario (2,000 citizens, 120 months). Measures, in one process and one go
 (the machines are shared and noisy, so compare ratios measured in the same run):
 
-- direct: ``batch_runs.paired.simulate`` called in a loop (model + results(), no I/O);
+- direct: ``batch_runs.execution.simulate`` called in a loop (model + results(), no I/O);
 - sweep, 1 worker: ``run_sweep(workers=1)`` (in-process, writes runs.csv/steps.csv);
 - sweep, 2 workers: ``run_sweep(workers=2)`` (process pool).
 
@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from batch_runs.execution import SweepProgress, run_sweep
-from batch_runs.paired import run_seed, simulate
-from batch_runs.spec import SweepSpec
+from batch_runs.design.seeds import run_seed
+from batch_runs.design.spec import SweepSpec
+from batch_runs.execution import SweepProgress, run_sweep, simulate
 from model import load_scenario
 
 

@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
         "claims": claims or "all",
         "critics": {c.id: {c.parameter: c.on} for c in CRITICS} if args.critics else None,
         "seeds": "replicate j of both arms of every experiment: "
-        "batch_runs.paired.run_seed(seed, j)",
+        "batch_runs.design.seeds.run_seed(seed, j)",
         "runs": "runs/months_<N>/: one resumable sweep per run length, with its own manifest",
         **provenance(),
         "header": header,

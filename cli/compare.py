@@ -9,14 +9,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from batch_runs.figures import comparison_figure, write_html
-from batch_runs.paired import paired_differences, paired_runs
+from batch_runs.analysis.statistics import paired_differences
+from batch_runs.paired import paired_runs
+from batch_runs.reporting.figures import comparison_figure, write_html
 from cli.common import (
+    add_execution_flags,
     add_scenario_flags,
+    check_execution_flags,
     non_negative_int,
     parse_overrides,
     positive_int,
     progress_bar,
+    resumable,
 )
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS, load_scenario
@@ -62,8 +66,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_scenario_flags(parser)  # --set applies to both arms; --a / --b override it
     parser.add_argument("--seed", type=non_negative_int, default=0, help="master seed (default 0)")
+    add_execution_flags(parser)
     parser.add_argument(
-        "--workers", type=positive_int, default=None, help="worker processes (default: CPU count)"
+        "--resume",
+        action="store_true",
+        help="complete an interrupted comparison in --out (same flags); finished runs are kept",
     )
     parser.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
@@ -103,10 +110,16 @@ def run(args: argparse.Namespace) -> int:
     if a == b:
         raise UsageError("--a and --b give the same parameters: there is nothing to compare")
     load_scenario(args.scenario)
+    check_execution_flags(args)
     out = Path(args.out)
     check_out_dir(out)
+    if args.resume and not (out / "runs").is_dir():
+        raise UsageError(f"--resume: {out} holds no comparison runs to complete")
     workers = args.workers or os.cpu_count() or 1
-    with progress_bar(2 * args.replicates, "compare", unit="run") as advance:
+    with (
+        progress_bar(2 * args.replicates, "compare", unit="run") as advance,
+        resumable(out / "runs"),
+    ):
         results_a, results_b = paired_runs(
             a,
             b,
@@ -116,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             workers=workers,
             progress=lambda done, total: advance(),
+            out_dir=out / "runs",
+            resume=args.resume,
+            backend=args.backend,
+            scheduler=args.scheduler,
         )
     diffs = paired_differences(results_a, results_b)
     diffs.insert(0, "b", args.b)

@@ -11,16 +11,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from batch_runs.analysis.outcomes import Statistic
+from batch_runs.design.spec import load_spec
 from batch_runs.frontier import DEFAULT_OUTCOME, axes_of, frontier_spec, run_frontier
-from batch_runs.outcomes import Statistic
-from batch_runs.spec import load_spec
 from cli.claims import check_out_dir
 from cli.common import (
+    add_execution_flags,
     add_scenario_flags,
     at_least_two,
+    check_execution_flags,
     non_negative_int,
     parse_overrides,
     positive_int,
+    resumable,
 )
 from cli.errors import UsageError
 from cli.sensitivity import SweepProgressBar, add_outcome_flags, range_pair
@@ -71,9 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--steps", type=positive_int, default=DEFAULT_MONTHS, help="months per run (default 120)"
     )
     parser.add_argument("--seed", type=non_negative_int, default=0, help="master seed (default 0)")
-    parser.add_argument(
-        "--workers", type=positive_int, default=None, help="worker processes (default: cores)"
-    )
+    add_execution_flags(parser)
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"default {DEFAULT_OUT}")
     parser.add_argument(
         "--resume", action="store_true", help="complete an interrupted run in the same --out"
@@ -121,19 +122,22 @@ def run(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out)
     statistic = Statistic(args.statistic) if args.statistic else None
     try:
-        from batch_runs.outcomes import get_outcome
+        from batch_runs.analysis.outcomes import get_outcome
         from model.scenarios import load_scenario
 
         get_outcome(args.outcome, load_scenario(spec.scenario))
     except ValueError as exc:
         raise UsageError(f"--outcome: {exc}") from None
-    with SweepProgressBar("frontier") as progress:
+    check_execution_flags(args)
+    with SweepProgressBar("frontier") as progress, resumable(out / "sweep"):
         result = run_frontier(
             spec,
             out,
             outcome=args.outcome,
             statistic=statistic,
             workers=args.workers,
+            backend=args.backend,
+            scheduler=args.scheduler,
             resume=args.resume,
             progress=progress,
             command=["iran-sim", *sys.argv[1:]],

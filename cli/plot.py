@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from batch_runs.execution import iter_steps, read_manifest, read_runs
-from batch_runs.figures import (
+from batch_runs.reporting.figures import (
     KEY_OUTCOMES,
     TrajectoryAccumulator,
     _level_order,

@@ -12,14 +12,17 @@ import argparse
 import sys
 from typing import Any
 
-from batch_runs.outcomes import Statistic, directed_outcomes, get_outcome
+from batch_runs.analysis.outcomes import Statistic, directed_outcomes, get_outcome
 from batch_runs.sensitivity import DEFAULT_OUTCOME, DEFAULT_SAMPLES, METHODS, run_sensitivity
 from cli.common import (
+    add_execution_flags,
     add_scenario_flags,
     at_least_two,
+    check_execution_flags,
     non_negative_int,
     parse_overrides,
     positive_int,
+    resumable,
 )
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS
@@ -120,9 +123,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="keep every K-th month in the sweep's steps.csv (a mean statistic covers the "
         "kept months; default 1)",
     )
-    parser.add_argument(
-        "--workers", type=positive_int, default=None, help="worker processes (default: cores)"
-    )
+    add_execution_flags(parser)
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"default {DEFAULT_OUT}")
     parser.add_argument(
         "--resume", action="store_true", help="complete an interrupted analysis in the same --out"
@@ -143,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--outcome: {exc}") from None
     only = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
     out = check_out_dir(args.out)
-    with SweepProgressBar(f"sensitivity ({args.method})") as progress:
+    check_execution_flags(args)
+    with SweepProgressBar(f"sensitivity ({args.method})") as progress, resumable(out / "sweep"):
         result = run_sensitivity(
             out,
             method=args.method,
@@ -158,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
             only=only,
             every=args.every,
             workers=args.workers,
+            backend=args.backend,
+            scheduler=args.scheduler,
             resume=args.resume,
             progress=progress,
             command=["iran-sim", *sys.argv[1:]],

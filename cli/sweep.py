@@ -1,6 +1,6 @@
 """``iran-sim sweep``: many runs over a design of parameters, in parallel, resumable.
 
-Builds a :class:`batch_runs.spec.SweepSpec` from an optional TOML spec file and the
+Builds a :class:`batch_runs.design.spec.SweepSpec` from an optional TOML spec file and the
 flags (flags override the file; ``--vary`` entries replace the file's entry for the
 same parameter), then hands it to :func:`batch_runs.execution.run_sweep`. Output files
 and their columns: docs/sweeps.md.
@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from batch_runs.design.spec import FORMATS, SAMPLES, SweepSpec, load_spec, parse_vary
 from batch_runs.execution import BACKENDS, MANIFEST_FILE, SweepProgress, run_sweep
-from batch_runs.spec import FORMATS, SAMPLES, SweepSpec, load_spec, parse_vary
 from cli.common import non_negative_int, positive_int
 from cli.errors import UsageError
 

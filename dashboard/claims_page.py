@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import solara
-from scipy import stats
 
+from batch_runs.analysis.outcomes import get_outcome
+from batch_runs.analysis.statistics import t_critical
 from batch_runs.claims import CONTRADICTED, INCONCLUSIVE, SUPPORTED, full_audit
 from batch_runs.frontier import frontier_figure
-from batch_runs.outcomes import get_outcome
 from batch_runs.sensitivity import ranking_figure
 from model import IranModel
 
@@ -105,7 +105,7 @@ def claims_figure(table: pd.DataFrame, setting: str = "baseline") -> go.Figure:
     rows = table[table["setting"] == setting].iloc[::-1]
     sign = np.where(rows["expected"].astype(str) == "+", 1.0, -1.0)
     n = rows["n"].to_numpy(dtype=float)
-    crit = np.array([stats.t.ppf(0.975, k - 1) if k >= 2 else np.nan for k in n])
+    crit = t_critical(n)
     half = (rows["ci_high"] - rows["ci_low"]).to_numpy(dtype=float) / 2
     se = np.where(half > 0, half / crit, np.nan)
     t = sign * rows["effect"].to_numpy(dtype=float) / se

@@ -19,9 +19,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import solara
 from plotly.subplots import make_subplots
-from scipy import stats
 
-from batch_runs.paired import paired_differences, paired_runs
+from batch_runs.analysis.statistics import mean_ci_along, paired_differences
+from batch_runs.paired import paired_runs
 from dashboard.charts import FONT, POLICY_COLOURS
 from dashboard.explanations import CHART_HELP
 from dashboard.prose import Prose
@@ -110,16 +110,6 @@ def run_comparison(
     return ComparisonResult(request, runs_a, runs_b, diffs)
 
 
-def _band(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over runs (axis 0) and its 95% Student-t interval (NaN with one run)."""
-    mean = stack.mean(axis=0)
-    n = stack.shape[0]
-    if n < 2:
-        return mean, mean * np.nan, mean * np.nan
-    half = stats.t.ppf(0.975, n - 1) * stack.std(axis=0, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 def _rgba(hex_colour: str, alpha: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
@@ -149,7 +139,7 @@ def trajectories_figure(
         for i, o in enumerate(outcomes):
             row, col = i // cols + 1, i % cols + 1
             stack = np.stack([r[o.column].to_numpy(dtype=float) for r in runs])
-            mean, low, high = _band(stack)
+            mean, low, high = mean_ci_along(stack)
             first = i == 0
             if len(runs) > 1:
                 fig.add_trace(

@@ -1,7 +1,7 @@
 """Helpers for the sweep tests: a small spec, fault injection, file comparison.
 
 ``failing_simulate`` and ``interrupting_simulate`` stand in for
-``batch_runs.paired.simulate`` through ``run_sweep(simulate=...)``; they live in an
+``batch_runs.execution.simulate`` through ``run_sweep(simulate=...)``; they live in an
 importable module so that worker processes can unpickle them.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from batch_runs.paired import simulate
-from batch_runs.spec import SweepSpec
+from batch_runs.design.spec import SweepSpec
+from batch_runs.execution import simulate
 
 FAIL_AT = 0.5  # leakage_rate of the design point whose runs fail
 STOP_AFTER_FILE = "stop_after.txt"

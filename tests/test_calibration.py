@@ -15,8 +15,8 @@ from batch_runs.calibration import (
     point_values,
     summarise,
 )
+from batch_runs.design.spec import SpecError
 from batch_runs.patterns import PATTERNS
-from batch_runs.spec import SpecError
 from cli.main import main
 from model import IranModel, load_scenario
 from model.parameters import SCHEMA
@@ -38,6 +38,7 @@ def small_spec(**changes) -> CalibrationSpec:
     return CalibrationSpec(**(TINY | changes))
 
 
+@pytest.mark.slow
 def test_calibrate_end_to_end_writes_a_usable_posterior(tmp_path: Path):
     out = tmp_path / "cal"
     result = calibrate(small_spec(), out, workers=1)
@@ -66,6 +67,7 @@ def test_calibrate_end_to_end_writes_a_usable_posterior(tmp_path: Path):
     assert "elfi" in (out / "manifest.json").read_text()
 
 
+@pytest.mark.slow
 def test_screening_picks_the_influential_candidates_and_fits_only_them(tmp_path: Path):
     spec = CalibrationSpec(
         **(TINY | {"parameters": None, "screening": 60, "max_fitted": 20, "seeds": 1})
@@ -92,12 +94,14 @@ def test_screening_picks_the_influential_candidates_and_fits_only_them(tmp_path:
             assert calibrated.parameters[name] == baseline.parameters[name], name
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_posterior(tmp_path: Path):
     a = calibrate(small_spec(), tmp_path / "a", workers=1)
     b = calibrate(small_spec(), tmp_path / "b", workers=2)
     pd.testing.assert_frame_equal(a.posterior, b.posterior)
 
 
+@pytest.mark.slow
 def test_resume_reuses_every_batch_after_an_interruption(tmp_path: Path):
     whole = calibrate(small_spec(), tmp_path / "whole", workers=1)
     out = tmp_path / "stopped"
@@ -116,6 +120,7 @@ def test_resume_reuses_every_batch_after_an_interruption(tmp_path: Path):
     assert batches == sorted(p.name for p in (tmp_path / "whole" / BATCHES_DIR).iterdir())
 
 
+@pytest.mark.slow
 def test_resume_refuses_other_settings_and_a_fresh_run_refuses_an_old_folder(tmp_path: Path):
     out = tmp_path / "cal"
     calibrate(small_spec(), out, workers=1)

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from batch_runs import claims as cl
+from batch_runs.analysis.outcomes import Statistic, get_outcome
+from batch_runs.design.seeds import run_seed
 from batch_runs.execution import SweepError, code_version, read_manifest, read_runs
-from batch_runs.outcomes import Statistic, get_outcome
-from batch_runs.paired import run_seed
 from cli.main import main
 from model import list_scenarios, load_scenario
 from model.scenarios import Scenario
@@ -252,6 +252,7 @@ def test_switching_a_critics_mechanism_on_moves_its_outcome_its_way(critic: cl.C
     assert row["verdict"] == cl.SUPPORTED
 
 
+@pytest.mark.slow
 def test_the_audit_on_the_real_model_is_complete_and_independent_of_workers():
     kwargs = dict(overrides={"n_citizens": 300}, replicates=3, steps=24, seed=2, critics=False)
     one, pairs_one = cl.full_audit(workers=1, **kwargs)
@@ -347,6 +348,7 @@ def test_an_interrupted_audit_resumes_to_the_same_table(tmp_path):
     pd.testing.assert_frame_equal(whole_pairs, resumed_pairs)
 
 
+@pytest.mark.slow
 def test_the_audit_runs_on_dask_with_the_same_results():
     kwargs = dict(
         claims=["C6"],

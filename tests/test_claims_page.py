@@ -52,6 +52,7 @@ def test_claims_page_without_files_says_how_to_make_them(tmp_path: Path):
     rc.close()
 
 
+@pytest.mark.slow
 def test_running_a_small_audit_in_the_background_shows_its_table(tmp_path: Path):
     model = IranModel(rng=3, n_citizens=150)
     box, rc = solara.render(cp.ClaimsPage(model=model, results_dir=tmp_path), handle_error=False)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from batch_runs.figures import comparison_figure, outcome_groups
-from batch_runs.paired import paired_differences
+from batch_runs.analysis.statistics import paired_differences
+from batch_runs.reporting.figures import comparison_figure, outcome_groups
 from cli.main import main
 
 
@@ -29,6 +29,7 @@ def test_ci_covers_a_known_difference():
     assert (diffs["ci_low"] > 0).all()  # and it excludes zero
 
 
+@pytest.mark.slow
 def test_ci_coverage_is_close_to_95_percent():
     rng = np.random.default_rng(2)
     covered = 0

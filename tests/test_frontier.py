@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from batch_runs import frontier as fr
+from batch_runs.design.spec import SpecError, load_spec
 from batch_runs.execution import read_runs
-from batch_runs.paired import simulate as model_simulate
-from batch_runs.spec import SpecError, load_spec
+from batch_runs.execution import simulate as model_simulate
 from cli.main import main
 
 SPECS = Path(__file__).resolve().parent.parent / "batch_runs" / "specs"
@@ -97,7 +97,7 @@ def test_figure_marks_the_refusal_region():
             "refusal_better_significant": [False, False, False, True],
         }
     )
-    from batch_runs.outcomes import get_outcome
+    from batch_runs.analysis.outcomes import get_outcome
 
     fig = fr.frontier_figure(table, "a", "b", get_outcome("nuclear_progress"), "at m120")
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
@@ -123,7 +123,7 @@ def test_the_shipped_spec_is_a_frontier_spec():
     ],
 )
 def test_axes_of_rejects_specs_that_are_not_frontiers(changes):
-    from batch_runs.spec import SweepSpec
+    from batch_runs.design.spec import SweepSpec
 
     with pytest.raises((SpecError, ValueError)):
         fr.axes_of(SweepSpec(common_random_numbers=True, **changes))

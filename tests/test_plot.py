@@ -8,7 +8,7 @@ import pytest
 from sweep_helpers import small_spec
 
 from batch_runs.execution import iter_steps, run_sweep
-from batch_runs.figures import TrajectoryAccumulator, group_labels
+from batch_runs.reporting.figures import TrajectoryAccumulator, group_labels
 from cli.main import main
 
 

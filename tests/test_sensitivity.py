@@ -10,7 +10,7 @@ import pytest
 
 from batch_runs import sensitivity as sa
 from batch_runs.execution import read_runs
-from batch_runs.paired import simulate as model_simulate
+from batch_runs.execution import simulate as model_simulate
 from cli.main import main
 from model.parameters import SCHEMA
 
@@ -30,7 +30,9 @@ def dominated_by_leakage(scenario, overrides, seed, steps):
     return frame
 
 
-@pytest.mark.parametrize(("method", "samples"), [("morris", 6), ("sobol", 16)])
+@pytest.mark.parametrize(
+    ("method", "samples"), [("morris", 6), pytest.param("sobol", 16, marks=pytest.mark.slow)]
+)
 def test_a_parameter_that_dominates_by_construction_ranks_first(tmp_path: Path, method, samples):
     result = sa.run_sensitivity(
         tmp_path / method,

@@ -46,7 +46,7 @@ def test_spec_file_and_flags_combine(tmp_path):
 
 
 def test_shipped_specs_are_valid():
-    from batch_runs.spec import load_spec
+    from batch_runs.design.spec import load_spec
 
     folder = Path(runner.__file__).parents[1] / "specs"
     specs = {p.stem: load_spec(p) for p in folder.glob("*.toml")}
@@ -146,6 +146,7 @@ class _nothing:
         return False
 
 
+@pytest.mark.slow
 def test_kill_then_resume_completes_exactly_the_missing_runs(tmp_path):
     """A real SIGKILL of a running sweep, then --resume: same files as one clean run."""
     args = ["--vary", "n_citizens=300", "--steps", "36", "--replicates", "12", "--workers", "1"]

@@ -10,8 +10,16 @@ import pandas as pd
 import pytest
 from sweep_helpers import FAIL_AT, Interrupt, failing_simulate, small_spec, table
 
-from batch_runs.execution import SweepError, iter_steps, read_manifest, read_runs, run_sweep, runner
-from batch_runs.paired import run_seed, simulate
+from batch_runs.design.seeds import run_seed
+from batch_runs.execution import (
+    SweepError,
+    iter_steps,
+    read_manifest,
+    read_runs,
+    run_sweep,
+    runner,
+    simulate,
+)
 from model import load_scenario
 from model.parameters import SCHEMA
 
@@ -68,6 +76,7 @@ def test_results_are_identical_on_two_worker_processes(reference, tmp_path):
         assert table(tmp_path / name) == table(reference / name)
 
 
+@pytest.mark.slow
 def test_results_are_identical_on_a_local_dask_cluster(reference, tmp_path):
     pytest.importorskip("distributed")
     summary = run_sweep(small_spec(), tmp_path, workers=2, backend="dask")

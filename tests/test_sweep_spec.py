@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from batch_runs.paired import run_seed
-from batch_runs.spec import SpecError, SweepSpec, load_spec, make_dimension, parse_vary
+from batch_runs.design.seeds import run_seed
+from batch_runs.design.spec import SpecError, SweepSpec, load_spec, make_dimension, parse_vary
 from model.parameters import SCHEMA, WESTERN_POLICIES, ParameterError
 
 

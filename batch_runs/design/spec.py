@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from batch_runs.changes import CHANGE_KINDS, Change, change_from_json, change_to_json
+from batch_runs.design.changes import CHANGE_KINDS, Change, change_from_json, change_to_json
 from model import DEFAULT_MONTHS
 from model.parameters import SCHEMA, Parameter, ParameterError, get_parameter
 from model.scenarios import Scenario

@@ -19,6 +19,7 @@ from batch_runs.execution.common import (
 from batch_runs.execution.manifest import code_version, read_manifest, scenario_digest
 from batch_runs.execution.readers import iter_steps, read_runs
 from batch_runs.execution.runner import run_sweep
+from batch_runs.execution.worker import simulate
 
 __all__ = [
     "BACKENDS",
@@ -35,4 +36,5 @@ __all__ = [
     "read_runs",
     "run_sweep",
     "scenario_digest",
+    "simulate",
 ]

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from batch_runs.spec import SpecError
+from batch_runs.design.spec import SpecError
 from model.scenarios import Scenario
 
 RUNS_FILE = "runs.csv"

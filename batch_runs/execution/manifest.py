@@ -28,9 +28,16 @@ MANIFEST_VERSION = 1
 
 _ROOT = Path(__file__).resolve().parents[2]
 # The sources whose change can change a run's numbers.
-_CODE_FILES = ("model/*.py", "agents/*.py", "batch_runs/paired.py", "batch_runs/spec.py")
-_CODE_FILES += ("batch_runs/execution/*.py", "batch_runs/patterns.py", "batch_runs/baselines.py")
-_CODE_FILES += ("batch_runs/changes.py", "batch_runs/outcomes.py", "batch_runs/claims.py")
+_CODE_FILES = (
+    "model/*.py",
+    "agents/*.py",
+    "batch_runs/design/*.py",
+    "batch_runs/execution/*.py",
+    "batch_runs/analysis/outcomes.py",
+    "batch_runs/patterns.py",
+    "batch_runs/baselines.py",
+    "batch_runs/claims.py",
+)
 
 
 @cache

@@ -6,7 +6,7 @@ sensitivity, the frontier map and calibration are all job lists for it.
 Public Python API (stable; ``iran-sim sweep``, ``iran-sim sensitivity`` and the
 frontier map call it)::
 
-    from batch_runs.spec import SweepSpec, load_spec
+    from batch_runs.design.spec import SweepSpec, load_spec
     from batch_runs.execution import run_sweep, read_runs, iter_steps, read_manifest
 
     spec = SweepSpec(
@@ -27,7 +27,7 @@ frontier map call it)::
 
 Run ``run_id`` is ``point * replicates + replicate`` (``point`` indexes the design:
 ``spec.point(i)`` gives its overrides). Its seed is
-``batch_runs.paired.run_seed(spec.seed, run_id)`` (or ``run_seed(spec.seed,
+``batch_runs.design.seeds.run_seed(spec.seed, run_id)`` (or ``run_seed(spec.seed,
 replicate)`` with ``common_random_numbers=True``, so that replicate j of every design
 point shares its random numbers, as in ``iran-sim compare``). A run's results
 therefore depend on the spec alone, never on workers, backend or completion order.
@@ -67,6 +67,7 @@ from typing import Any
 
 import pandas as pd
 
+from batch_runs.design.spec import SweepSpec
 from batch_runs.execution.common import (
     BACKENDS,
     MANIFEST_FILE,
@@ -97,8 +98,7 @@ from batch_runs.execution.manifest import (
 )
 from batch_runs.execution.readers import convert_to_parquet, read_runs, recorded_from_parquet
 from batch_runs.execution.worker import RunContext, chunks, headers, jobs, probe_run
-from batch_runs.paired import simulate as model_simulate
-from batch_runs.spec import SweepSpec
+from batch_runs.execution.worker import simulate as model_simulate
 from model.export import write_atomic
 from model.model import resolve_scenario
 from model.scenarios import Scenario
@@ -128,7 +128,7 @@ def run_sweep(
     ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a
     ``distributed.Client``. ``progress`` is called after every recorded run.
     ``command`` is recorded in the manifest (default: none). ``simulate`` replaces
-    ``batch_runs.paired.simulate`` (same signature; picklable for workers), e.g. for a
+    ``batch_runs.execution.simulate`` (same signature; picklable for workers), e.g. for a
     model variant or for fault injection in tests. ``chunk_size``: runs per task
     (default: a few per task on large sweeps, to keep per-task overhead small).
     ``summary``: numbers computed from each run in its worker and kept in runs.csv
@@ -158,7 +158,7 @@ def run_sweep(
 def _check_options(spec: SweepSpec, backend: str, workers: Any, scheduler: Any) -> int:
     """The number of workers, after checking the options (SweepError on bad ones)."""
     if not isinstance(spec, SweepSpec):
-        raise TypeError("spec must be a SweepSpec (see batch_runs.spec.load_spec)")
+        raise TypeError("spec must be a SweepSpec (see batch_runs.design.spec.load_spec)")
     if backend not in BACKENDS:
         raise SweepError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     if workers is None:
@@ -291,7 +291,7 @@ class _Sweep:
             "scenario_name": self.scenario.name,
             "master_seed": spec.seed,
             "seeds": (
-                "seed of run r = batch_runs.paired.run_seed(master_seed, "
+                "seed of run r = batch_runs.design.seeds.run_seed(master_seed, "
                 + ("r mod replicates" if spec.common_random_numbers else "r")
                 + "), i.e. numpy SeedSequence(master_seed, spawn_key=(index,))"
             ),

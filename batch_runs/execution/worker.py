@@ -9,13 +9,15 @@ from __future__ import annotations
 import itertools
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from batch_runs.changes import Change, apply_changes
+from batch_runs.design.changes import Change, apply_changes
+from batch_runs.design.seeds import run_seed
+from batch_runs.design.spec import SweepSpec
 from batch_runs.execution.common import (
     RUN_KEYS,
     STATUS_KEYS,
@@ -26,11 +28,18 @@ from batch_runs.execution.common import (
     plain,
 )
 from batch_runs.execution.manifest import code_version
-from batch_runs.paired import run_seed
-from batch_runs.spec import SweepSpec
-from model import IranModel
+from model import DEFAULT_MONTHS, IranModel
 from model.parameters import SCHEMA
 from model.scenarios import Scenario
+
+
+def simulate(
+    scenario: Any, overrides: Mapping[str, Any], seed: int, steps: int = DEFAULT_MONTHS
+) -> pd.DataFrame:
+    """One run of the model; returns ``results()``. Picklable for worker processes."""
+    model = IranModel(scenario, rng=seed, **dict(overrides))
+    model.run(steps)
+    return model.results()
 
 
 @dataclass(frozen=True)

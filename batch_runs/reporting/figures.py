@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy import stats
 
+from batch_runs.analysis.statistics import t_half_width
 from model.export import write_atomic
 
 # (group title, outcome test); outcomes not matched go to "Other".
@@ -119,7 +119,7 @@ def _band(x: Sequence, low: Sequence, high: Sequence, colour: str, group: str) -
 def comparison_figure(diffs: pd.DataFrame, label_a: str, label_b: str) -> go.Figure:
     """Mean paired difference (A - B) over time with its 95% band, one panel per group.
 
-    ``diffs`` is the tidy frame of ``batch_runs.paired.paired_differences``.
+    ``diffs`` is the tidy frame of ``batch_runs.analysis.statistics.paired_differences``.
     Used by ``iran-sim compare``.
     """
     outcomes = list(dict.fromkeys(diffs["outcome"]))
@@ -239,8 +239,7 @@ class TrajectoryAccumulator:
             ss = self._sums[("sumsq", outcome)]
             mean = s / n
             var = ((ss - n * mean**2) / (n - 1)).clip(lower=0)
-            t = pd.Series(stats.t.ppf(0.975, (n - 1).clip(lower=1)), index=n.index)
-            half = (t * np.sqrt(var / n)).where(n >= 2)
+            half = pd.Series(t_half_width(np.sqrt(var), n), index=n.index).where(n >= 2)
             frame = pd.DataFrame(
                 {
                     "outcome": outcome,
@@ -331,11 +330,7 @@ def finals_figure(
             if values.size == 0:
                 continue
             mean = float(values.mean())
-            half = (
-                float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / values.size**0.5)
-                if values.size > 1
-                else 0.0
-            )
+            half = float(t_half_width(values.std(ddof=1), values.size)) if values.size > 1 else 0.0
             means.append(mean)
             lows.append(half)
             highs.append(half)
