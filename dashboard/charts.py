@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from model import DEFAULT_MONTHS
+from model.outputs import BY_NAME
 
 if TYPE_CHECKING:
     from model import IranModel
@@ -105,6 +106,10 @@ def time_range(results: pd.DataFrame) -> list[str]:
     start = pd.Period(results["date"].iloc[0], freq="M")
     months = max(len(results) - 1, results.attrs.get("horizon", DEFAULT_MONTHS))
     return [str(start), str(start + months)]
+
+
+def _label(column: str) -> str:
+    return BY_NAME[column].label
 
 
 def title(text: str) -> dict[str, Any]:
@@ -219,12 +224,12 @@ def legitimacy_figure(results: pd.DataFrame, factions: Sequence[Series]) -> Figu
     return {"data": data, "layout": layout}
 
 
-POPULATION_LINES = (
-    ("hardship", "Hardship", "#7F7F7F", "solid"),
-    ("economic_resentment", "Economic resentment of the government", "#0072B2", "solid"),
-    ("blame_west", "Share of hardship blamed on the West", "#D55E00", "solid"),
-    ("resolve", "Resolve to endure hardship", "#CC79A7", "solid"),
-    ("protest_share", "Share of citizens protesting", "#009E73", "dot"),
+POPULATION_LINES = (  # column, colour, dash; labels come from the output schema
+    ("hardship", "#7F7F7F", "solid"),
+    ("economic_resentment", "#0072B2", "solid"),
+    ("blame_west", "#D55E00", "solid"),
+    ("resolve", "#CC79A7", "solid"),
+    ("protest_share", "#009E73", "dot"),
 )
 
 
@@ -235,7 +240,10 @@ def population_figure(results: pd.DataFrame) -> Figure:
     Serves C5 (refusal raises blame on the West and resolve) and C7 (talks shift blame
     to the government's mismanagement).
     """
-    data = [line(results, *spec) for spec in POPULATION_LINES]
+    data = [
+        line(results, column, BY_NAME[column].label, colour, dash)
+        for column, colour, dash in POPULATION_LINES
+    ]
     layout = time_layout(
         results, "The population (means over citizens)", "index or share (0–1)", [0, 1]
     )
@@ -251,7 +259,7 @@ def sanctions_figure(results: pd.DataFrame, governments: Sequence[Series]) -> Fi
     """
     data = [line(results, f"sanctions_support_{s.name}", s.label, s.colour) for s in governments]
     data.append(
-        line(results, "effective_sanctions", "Effective sanctions intensity", "#000000", "dash")
+        line(results, "effective_sanctions", _label("effective_sanctions"), "#000000", "dash")
     )
     layout = time_layout(
         results, "Sanctions: support and intensity", "support or intensity (0–1)", [0, 1]
@@ -266,8 +274,8 @@ def nuclear_figure(results: pd.DataFrame) -> Figure:
     Serves C8 (division slows the programme) and K2 (talks buy time for it).
     """
     data = [
-        line(results, "nuclear_progress", "Nuclear progress", "#D55E00"),
-        line(results, "factional_division", "Factional division", "#0072B2"),
+        line(results, "nuclear_progress", _label("nuclear_progress"), "#D55E00"),
+        line(results, "factional_division", _label("factional_division"), "#0072B2"),
     ]
     for column, label, fill in (
         ("talks_active", "Talks running (shaded)", "rgba(0, 114, 178, 0.12)"),

@@ -26,6 +26,7 @@ from dashboard.charts import FONT, POLICY_COLOURS
 from dashboard.explanations import CHART_HELP
 from dashboard.prose import Prose
 from model import DEFAULT_MONTHS, SCHEMA, IranModel, ParameterError, ScenarioError
+from model.outputs import OUTPUTS, expand
 
 POLICIES: tuple[str, ...] = SCHEMA["western_policy"].choices
 DEFAULT_A, DEFAULT_B = "engage", "refuse"
@@ -43,26 +44,15 @@ class Outcome:
 
 
 def main_outcomes(model: IranModel) -> tuple[Outcome, ...]:
-    """The outcomes the op-ed's claims are about, for this model's factions and countries."""
-    out = [Outcome(f"power_{f.name}", f"Power: {f.label}", "C6") for f in model.factions]
-    out += [
-        Outcome("regime_legitimacy", "Regime legitimacy", "C7, K3"),
-        Outcome("economic_resentment", "Economic resentment of the government", "C7"),
-        Outcome("blame_west", "Share of hardship blamed on the West", "C5"),
-        Outcome("resolve", "Resolve to endure hardship", "C5"),
-        Outcome("protest_share", "Share of citizens protesting", "C7"),
-    ]
-    out += [
-        Outcome(f"sanctions_support_{g.name}", f"Sanctions support: {g.label}", "C3, C4, K1")
-        for g in model.governments
-        if not g.western
-    ]
-    out += [
-        Outcome("effective_sanctions", "Effective sanctions", "C4"),
-        Outcome("nuclear_progress", "Nuclear progress", "C8, K2"),
-        Outcome("factional_division", "Factional division", "C8"),
-    ]
-    return tuple(out)
+    """The outcomes the op-ed's claims are about (the headline columns of the output
+    schema), for this model's factions and for the non-Western governments (C3, C4)."""
+    others = [g for g in model.governments if not g.western]
+    return tuple(
+        Outcome(c.name, c.label, c.claims)
+        for column in OUTPUTS
+        if column.headline
+        for c in expand(column, model.factions, others)
+    )
 
 
 @dataclass(frozen=True)

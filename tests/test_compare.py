@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from batch_runs.analysis.statistics import paired_differences
-from batch_runs.reporting.figures import comparison_figure, outcome_groups
+from batch_runs.reporting.figures import comparison_figure, label_of, outcome_groups
 from cli.main import main
 
 
@@ -56,7 +56,8 @@ def test_compare_writes_csv_and_html_with_a_band_per_outcome(tmp_path, capsys):
     page = (out / "compare.html").read_text()
     assert "<script src=" not in page and "plotly.js v" in page  # self-contained
     for name in ("oil_price", "economic_health", "deals_total", "power_hardliners"):
-        assert f'"name":"{name}"' in page and f'"name":"{name} (95% CI)"' in page
+        label = label_of(name)
+        assert f'"name":"{label}"' in page and f'"name":"{label} (95% CI)"' in page
     assert "Oil price (USD" in page and "Diplomacy: counts so far" in page
 
 
@@ -69,7 +70,7 @@ def test_comparison_figure_has_one_panel_per_group_and_the_differences():
     diffs = paired_differences(a, b)
     fig = comparison_figure(diffs, "A", "B")
     names = [t.name for t in fig.data]
-    assert names == ["oil_price (95% CI)", "oil_price", "y (95% CI)", "y"]
+    assert names == ["Oil price (95% CI)", "Oil price", "y (95% CI)", "y"]  # declared labels
     line = fig.data[3]
     assert list(line.y) == diffs.loc[diffs.outcome == "y", "mean_diff"].tolist()
     assert [a.text for a in fig.layout.annotations] == ["Oil price (USD/bbl)", "Other"]

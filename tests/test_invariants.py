@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import SCHEMA, IranModel
-from model.datacollection import COLUMNS
+from model.outputs import OUTPUTS
 
-COUNTERS = [c for c, _, unit in COLUMNS if "never decreases" in unit]
+COUNTERS = [c.name for c in OUTPUTS if c.cumulative]
 UNBOUNDED = {"step", "oil_price", "oil_exports", "oil_revenue"} | set(COUNTERS)
 
 

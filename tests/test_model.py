@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from model import IranModel, ParameterError, Parameters, load_scenario
-from model.datacollection import COLUMNS
+from model.outputs import OUTPUTS
 
 
 def expected_columns(model: IranModel) -> list[str]:
     names = []
-    for column, _, _ in COLUMNS:
+    for column in (c.name for c in OUTPUTS):
         if column == "run_id":
             continue
         if "<faction>" in column:

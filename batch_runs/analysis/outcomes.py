@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from model.outputs import BY_NAME, COUNTRY, OUTPUTS
 from model.parameters import ParameterError
 from model.scenarios import Scenario
 
@@ -98,25 +99,6 @@ def veto_share(results: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         return np.where(decided > 0, vetoes / np.where(decided > 0, decided, 1.0), np.nan)
 
 
-# Columns of ``results()`` with a direction in the op-ed's argument (+1: higher is
-# better for the West). Columns without a direction can still be audited as effects
-# but not mapped as an engagement *advantage*.
-_FINAL = {"nuclear_progress", "deals_total", "offers_total"}
-_COLUMN_DIRECTIONS: dict[str, tuple[int, str, str]] = {
-    "resolve": (-1, "Citizens' resolve to endure hardship", "C5"),
-    "blame_west": (-1, "Share of hardship blamed on the West", "C5"),
-    "narrative_credibility": (-1, "Credibility of the anti-Western narrative", "C5, C7"),
-    "economic_resentment": (+1, "Resentment of the government's economic record", "C7"),
-    "leader_pressure": (+1, "Domestic pressure on the Leader for sanctions relief", "C7"),
-    "factional_division": (+1, "Division inside the regime", "C8"),
-    "nuclear_progress": (-1, "Nuclear progress (1 = breakout capability)", "C8, C9, K2"),
-    "regime_legitimacy": (-1, "Regime legitimacy (critics: engagement legitimises it)", "K3"),
-    "effective_sanctions": (+1, "Effective sanctions intensity", "C4"),
-    "deals_total": (+1, "Deals ratified so far", "C2, C7"),
-    "offers_total": (0, "Iranian offers of talks so far", "C1"),
-    "president_standing": (0, "President's standing", "C1"),
-}
-
 OUTCOMES: dict[str, Outcome] = {
     "compromise_power": Outcome(
         "compromise_power",
@@ -146,17 +128,14 @@ OUTCOMES: dict[str, Outcome] = {
         "final",
     ),
 }
+# Every numeric column of the output schema is an outcome, with its declared label,
+# direction, claims and usual statistic (``model.outputs``).
 OUTCOMES |= {
-    name: Outcome(
-        name,
-        label,
-        better,
-        _column(name),
-        _needs_column(name),
-        claims,
-        "final" if name in _FINAL else "mean",
+    c.name: Outcome(
+        c.name, c.label, c.direction, _column(c.name), _needs_column(c.name), c.claims, c.statistic
     )
-    for name, (better, label, claims) in _COLUMN_DIRECTIONS.items()
+    for c in OUTPUTS
+    if c.numeric and c.template is None and c.name not in ("run_id", "step")
 }
 
 
@@ -174,7 +153,11 @@ def get_outcome(name: str, scenario: Scenario | None = None) -> Outcome:
         country = name[len(prefix) :]
         known = [g.name for g in scenario.governments] if scenario is not None else None
         if known is None or country in known:
-            return Outcome(name, f"Sanctions support: {country}", +1, _column(name), "C3, C4, C9")
+            column = BY_NAME[f"sanctions_support_{COUNTRY}"]
+            label = f"{column.label}: {country}"
+            return Outcome(
+                name, label, column.direction, _column(name), _needs_column(name), column.claims
+            )
     if name.startswith(prefix) and scenario is not None:
         raise OutcomeError(
             f"outcome '{name}': the scenario has no foreign government "

@@ -11,7 +11,6 @@ import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,46 +19,8 @@ from plotly.subplots import make_subplots
 
 from batch_runs.analysis.statistics import t_half_width
 from model.export import write_atomic
+from model.outputs import GROUPS, column_for, group_of
 
-# (group title, outcome test); outcomes not matched go to "Other".
-_GROUPS: tuple[tuple[str, Any], ...] = (
-    ("Factions: power", lambda c: c.startswith("power_")),
-    (
-        "Factions: legitimacy",
-        lambda c: c.startswith("legitimacy_") or c in ("president_standing", "regime_legitimacy"),
-    ),
-    (
-        "Society",
-        lambda c: (
-            c
-            in (
-                "hardship",
-                "economic_resentment",
-                "blame_west",
-                "resolve",
-                "protest_share",
-                "narrative_credibility",
-            )
-        ),
-    ),
-    (
-        "Sanctions",
-        lambda c: (
-            c.startswith("sanctions_support_")
-            or c in ("western_sanctions", "un_sanctions", "effective_sanctions")
-        ),
-    ),
-    (
-        "Economy, nuclear programme, division",
-        lambda c: c in ("economic_health", "nuclear_progress", "factional_division"),
-    ),
-    ("Oil price (USD/bbl)", lambda c: c == "oil_price"),
-    (
-        "Diplomacy and the Leader",
-        lambda c: c in ("talks_active", "deal_active", "leader_distrust", "leader_pressure"),
-    ),
-    ("Diplomacy: counts so far", lambda c: c.endswith("_total")),
-)
 # The outcomes a sweep report shows (those present in the results).
 KEY_OUTCOMES = (
     "regime_legitimacy",
@@ -85,13 +46,21 @@ _COLOURS = (
 )
 
 
+def label_of(name: str) -> str:
+    """The declared label of a results column (its name when it is not declared)."""
+    column = column_for(name)
+    if column is None:
+        return name
+    if column.template is None:
+        return column.label
+    return f"{column.label}: {name[len(column.name.split('<')[0]) :]}"
+
+
 def outcome_groups(outcomes: Iterable[str]) -> dict[str, list[str]]:
     """Outcomes by panel, in the order of the results' columns (empty groups dropped)."""
-    groups: dict[str, list[str]] = {title: [] for title, _ in _GROUPS}
-    groups["Other"] = []
+    groups: dict[str, list[str]] = {title: [] for title in (*GROUPS, "Other")}
     for name in outcomes:
-        title = next((t for t, test in _GROUPS if test(name)), "Other")
-        groups[title].append(name)
+        groups[group_of(name)].append(name)
     return {t: names for t, names in groups.items() if names}
 
 
@@ -136,7 +105,9 @@ def comparison_figure(diffs: pd.DataFrame, label_a: str, label_b: str) -> go.Fig
             frame = by_outcome[name]
             colour = _COLOURS[i % len(_COLOURS)]
             fig.add_trace(
-                _band(frame["step"], frame["ci_low"], frame["ci_high"], colour, name), row, 1
+                _band(frame["step"], frame["ci_low"], frame["ci_high"], colour, label_of(name)),
+                row,
+                1,
             )
             fig.add_trace(
                 go.Scatter(
@@ -144,7 +115,7 @@ def comparison_figure(diffs: pd.DataFrame, label_a: str, label_b: str) -> go.Fig
                     y=frame["mean_diff"],
                     mode="lines",
                     line={"color": colour},
-                    name=name,
+                    name=label_of(name),
                     legendgroup=name,
                 ),
                 row,
@@ -259,7 +230,7 @@ def trajectory_figure(
     """Outcome trajectories by level of ``parameter``: mean and 95% band, one panel each."""
     cols = 2
     rows = max(1, math.ceil(len(outcomes) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(outcomes))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[label_of(o) for o in outcomes])
     for k, outcome in enumerate(outcomes):
         r, c = divmod(k, cols)
         part = summary[summary["outcome"] == outcome]
@@ -278,7 +249,7 @@ def trajectory_figure(
                     y=frame["mean"],
                     mode="lines",
                     line={"color": colour},
-                    name=name,
+                    name=label_of(name),
                     legendgroup=name,
                     showlegend=k == 0,
                 ),
@@ -302,7 +273,7 @@ def finals_figure(
     level (or per quantile bin) with its 95% interval."""
     cols = 2
     rows = max(1, math.ceil(len(outcomes) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(outcomes))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[label_of(o) for o in outcomes])
     x = runs[parameter]
     categorical = not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x)
     x_plot = x.astype(str) if categorical else x
