@@ -13,6 +13,7 @@ import pytest
 
 from batch_runs import claims as cl
 from batch_runs.analysis.outcomes import Statistic, get_outcome
+from batch_runs.design import changes as ch
 from batch_runs.design.seeds import run_seed
 from batch_runs.execution import SweepError, code_version, read_manifest, read_runs
 from cli.main import main
@@ -21,6 +22,8 @@ from model.scenarios import Scenario
 
 ALL_EXPERIMENTS = [*cl.EXPERIMENTS, *(c.check for c in cl.CRITICS)]
 SETTINGS = [cl.BASELINE, *(c.setting for c in cl.CRITICS)]
+
+ACCEPT = ch.SetParameter("western_policy", "engage")
 
 
 # --- the paired design -------------------------------------------------------------
@@ -47,12 +50,12 @@ def test_scenario_differences_sees_every_kind_of_change():
     base = load_scenario("baseline_2011")
     assert cl.scenario_differences(base, base) == []
     assert len(cl.scenario_differences(base, base.with_overrides(oil_volatility=0.2))) == 1
-    weaker = cl.SetPresidentFaction("prestige", 0.3).apply(base)
+    weaker = ch.SetPresidentFaction("prestige", 0.3).apply(base)
     assert cl.scenario_differences(base, weaker)[0].startswith("faction ahmadinejad_camp")
-    assert cl.scenario_differences(base, cl.SwitchPolicy(5, "engage").apply(base))[0].startswith(
+    assert cl.scenario_differences(base, ch.SwitchPolicy(5, "engage").apply(base))[0].startswith(
         "events"
     )
-    two = cl.SetParameter("talks_deal_rate", 0.0).apply(weaker)
+    two = ch.SetParameter("talks_deal_rate", 0.0).apply(weaker)
     assert len(cl.scenario_differences(base, two)) == 2
 
 
@@ -63,8 +66,8 @@ def test_an_experiment_whose_arms_change_different_things_is_rejected():
             "C9",
             "x",
             "x",
-            cl.ACCEPT,
-            cl.SetParameter("talks_deal_rate", 0.0),
+            ACCEPT,
+            ch.SetParameter("talks_deal_rate", 0.0),
             "a",
             "b",
             "resolve",
@@ -73,7 +76,7 @@ def test_an_experiment_whose_arms_change_different_things_is_rejected():
         )
     with pytest.raises(ValueError, match="same target"):
         cl.Experiment(
-            "X", "C9", "x", "x", cl.ACCEPT, cl.ACCEPT, "a", "b", "resolve", Statistic("mean"), +1
+            "X", "C9", "x", "x", ACCEPT, ACCEPT, "a", "b", "resolve", Statistic("mean"), +1
         )
 
 
@@ -473,3 +476,65 @@ def test_compare_refuses_bad_arguments(tmp_path, capsys, items, fragment):
     status = main(["claims", "--compare", *items, "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and fragment in err[0]
+
+
+# --- the claims file ------------------------------------------------------------------
+
+
+def test_the_shipped_claims_file_holds_every_experiment_and_critic():
+    experiments, critics = cl.load_claims()
+    assert [e.id for e in experiments] == [e.id for e in cl.EXPERIMENTS]
+    assert [c.id for c in critics] == ["K1", "K2", "K3"]
+    overture = next(e for e in experiments if e.id == "C4").context
+    assert [type(c).__name__ for c in overture] == ["ScheduleOffer", "SwitchPolicy"]
+
+
+ONE_EXPERIMENT = """
+[arms]
+engage = { kind = "parameter", name = "western_policy", value = "engage" }
+refuse = { kind = "parameter", name = "western_policy", value = "refuse" }
+
+[[experiment]]
+id = "X1"
+claim = "C5"
+statement = "Refusal hardens resolve."
+cause = "policy"
+arm_a = "refuse"
+arm_b = "engage"
+label_a = "refuse"
+label_b = "engage"
+outcome = "resolve"
+statistic = "mean"
+horizon = 6
+expected = 1
+"""
+
+
+def test_a_users_claims_file_is_audited_like_the_shipped_one(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(ONE_EXPERIMENT)
+    table, pairs = cl.full_audit(
+        claims_file=path, overrides={"n_citizens": 100}, replicates=2, steps=6, seed=1
+    )
+    assert list(table["id"]) == ["X1"] and len(pairs) == 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (('arm_a = "refuse"', 'arm_a = "hold"'), "no arm named 'hold'"),
+        (("horizon = 6", 'horizon = 6\ncolour = "red"'), "unknown key 'colour'"),
+        (('statement = "Refusal hardens resolve."\n', ""), "missing key 'statement'"),
+        (("expected = 1", "expected = 2"), "expected sign must be +1 or -1"),
+        (('outcome = "resolve"', 'outcome = "mood"'), "unknown outcome 'mood'"),
+        (('value = "refuse"', 'value = "ignore"'), "western_policy"),
+        (('statistic = "mean"', 'statistic = "median"'), "unknown statistic kind"),
+    ],
+)
+def test_a_bad_claims_file_names_the_file_and_the_entry(tmp_path, edit, fragment):
+    path = tmp_path / "bad.toml"
+    path.write_text(ONE_EXPERIMENT.replace(*edit))
+    with pytest.raises(cl.ClaimsFileError) as info:
+        cl.load_claims(path)
+    message = str(info.value)
+    assert str(path) in message and fragment in message and "\n" not in message
