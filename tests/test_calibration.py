@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from batch_runs.abc_smc import BATCHES_DIR
 from batch_runs.calibration import (
-    BATCHES_DIR,
     CalibrationSpec,
     calibrate,
     default_parameters,
