@@ -22,7 +22,11 @@ SMALL = ["--replicates", "2", "--steps", "4", "--workers", "1"]
 
 
 def one_line_error(capsys, argv: list[str]) -> str:
-    status = main(argv)
+    """Run ``iran-sim`` in this process; its one line on stderr (exit status 2)."""
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's errors
+        status = exc.code
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2
     assert len(err) == 1, err

@@ -1,4 +1,9 @@
-"""``iran-sim run``: CSV output, and one-line errors with exit status 2 for bad input."""
+"""``iran-sim run``: CSV output, and one-line errors with exit status 2 for bad input.
+
+The error cases call ``cli.main.main`` in the test process (argparse's errors end in
+``SystemExit``); one test runs the installed ``iran-sim`` console script, to show that
+the real entry point turns an error into one line and a non-zero exit status.
+"""
 
 import subprocess
 import sys
@@ -12,14 +17,24 @@ from model import IranModel
 
 
 def iran_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the installed ``iran-sim`` console script in a child process."""
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
+        [str(Path(sys.executable).with_name("iran-sim")), *args],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=120,
         env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"},
     )
+
+
+def iran_sim_here(capsys, *args: str) -> tuple[int, str]:
+    """Run ``iran-sim`` in this process: its exit status and what it wrote to stderr."""
+    try:
+        status = main(list(args))
+    except SystemExit as exc:  # argparse's errors
+        status = exc.code
+    return status, capsys.readouterr().err
 
 
 def test_run_writes_the_models_results(tmp_path: Path):
@@ -35,12 +50,10 @@ def test_run_writes_the_models_results(tmp_path: Path):
     assert len(written) == 13
 
 
-def test_run_to_stdout(tmp_path: Path):
-    done = iran_sim(
-        "run", "--steps", "2", "--seed", "1", "--set", "n_citizens=200", "--out", "-", cwd=tmp_path
-    )
-    assert done.returncode == 0
-    assert done.stdout.startswith("step,date,western_policy,")
+def test_run_to_stdout(capsys):
+    argv = ["run", "--steps", "2", "--seed", "1", "--set", "n_citizens=200", "--out", "-"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith("step,date,western_policy,")
 
 
 @pytest.mark.parametrize(
@@ -59,24 +72,38 @@ def test_run_to_stdout(tmp_path: Path):
         (["--out", "no/such/folder/r.csv"], "does not exist"),
     ],
 )
-def test_bad_input_gives_one_line_exit_2_and_no_file(tmp_path: Path, args, fragment):
-    done = iran_sim("run", "--steps", "3", "--out", "r.csv", *args, cwd=tmp_path)
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
+def test_bad_input_gives_one_line_exit_2_and_no_file(
+    tmp_path: Path, monkeypatch, capsys, args, fragment
+):
+    monkeypatch.chdir(tmp_path)
+    status, err = iran_sim_here(capsys, "run", "--steps", "3", "--out", "r.csv", *args)
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert fragment in lines[0]
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in err
     assert not (tmp_path / "r.csv").exists()
     assert list(tmp_path.iterdir()) == []
 
 
-def test_bad_scenario_file_is_reported_with_its_key(tmp_path: Path):
+def test_bad_scenario_file_is_reported_with_its_key(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     bad = tmp_path / "bad.toml"
     bad.write_text('base = "baseline_2011"\n[parameters]\nrepression = 7\n')
-    done = iran_sim("run", "--scenario", str(bad), "--out", "r.csv", cwd=tmp_path)
-    assert done.returncode == 2
-    assert "bad.toml" in done.stderr and "'repression'" in done.stderr
+    status, err = iran_sim_here(capsys, "run", "--scenario", str(bad), "--out", "r.csv")
+    assert status == 2
+    assert "bad.toml" in err and "'repression'" in err
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_the_console_script_gives_one_line_and_a_non_zero_exit(tmp_path: Path):
+    # The installed entry point, not main(): its wrapper must pass main's status on.
+    done = iran_sim("run", "--set", "oil_volatility=-1", "--out", "r.csv", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("iran-sim run: error:") and "'oil_volatility'" in lines[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_interrupted_run_leaves_no_file(tmp_path: Path, monkeypatch):
