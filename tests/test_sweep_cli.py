@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sweep_helpers import failing_simulate, table
 
+from batch_runs import execution
 from batch_runs.execution import runner
+from cli import common as cli_common
 from cli import sweep as sweep_cli
 from cli.main import main
 from model.parameters import SCHEMA
@@ -28,7 +30,7 @@ def test_sweep_from_flags_writes_the_three_files(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.csv", "steps.csv"]
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("sweep: 4 ok, 0 failed of 4 runs")
-    manifest = runner.read_manifest(out)
+    manifest = execution.read_manifest(out)
     assert manifest["command"][:2] == ["iran-sim", "sweep"] and "--seed" in manifest["command"]
     assert manifest["master_seed"] == 5
 
@@ -39,10 +41,10 @@ def test_spec_file_and_flags_combine(tmp_path):
     out = tmp_path / "out"
     code = main(["sweep", str(spec), "--vary", "western_policy=refuse", *SMALL, "--out", str(out)])
     assert code == 0
-    runs = runner.read_runs(out)
+    runs = execution.read_runs(out)
     assert runs["western_policy"].tolist() == ["refuse"] * 3
     assert (runs["n_citizens"] == 200).all()
-    assert runner.read_manifest(out)["spec"]["steps"] == 4  # the flag wins
+    assert execution.read_manifest(out)["spec"]["steps"] == 4  # the flag wins
 
 
 def test_shipped_specs_are_valid():
@@ -73,7 +75,7 @@ def _t(err):
 
 
 def test_plain_progress_lines_when_not_on_a_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(sweep_cli, "PLAIN_INTERVAL_S", 0.0)
+    monkeypatch.setattr(cli_common, "PLAIN_INTERVAL_S", 0.0)
     assert main(["sweep", *SMALL, "--replicates", "3", "--out", str(tmp_path / "o")]) == 0
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(",")[0] for line in lines[:3]] == [
@@ -81,6 +83,31 @@ def test_plain_progress_lines_when_not_on_a_terminal(tmp_path, capsys, monkeypat
         "sweep: 2/3 runs done",
         "sweep: 3/3 runs done",
     ]
+
+
+def test_ctrl_c_keeps_the_finished_runs_and_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    real = sweep_cli.run_sweep
+
+    def interrupted_after_two(*args, progress, **kwargs):
+        def report(p):
+            progress(p)
+            if p.done == 2:
+                raise KeyboardInterrupt
+
+        return real(*args, progress=report, **kwargs)
+
+    monkeypatch.setattr(sweep_cli, "run_sweep", interrupted_after_two)
+    out = tmp_path / "o"
+    argv = ["sweep", *SMALL, "--replicates", "4", "--out", str(out)]
+    assert main(argv) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"iran-sim sweep: interrupted; 2 of 4 runs are done and kept in {out}; "
+        "add --resume to the same command to complete them"
+    ]
+    monkeypatch.setattr(sweep_cli, "run_sweep", real)
+    assert main([*argv, "--resume"]) == 0
+    summary = capsys.readouterr().err.strip().splitlines()[-1]
+    assert summary.startswith("sweep: 4 ok, 0 failed of 4 runs (2 run now, 2 already done)")
 
 
 @pytest.mark.parametrize(
@@ -172,5 +199,5 @@ def test_kill_then_resume_completes_exactly_the_missing_runs(tmp_path):
     assert main(["sweep", *args, "--out", str(clean)]) == 0
     for name in ("runs.csv", "steps.csv"):
         assert table(out / name) == table(clean / name)
-    sessions = runner.read_manifest(out)["sessions"]
+    sessions = execution.read_manifest(out)["sessions"]
     assert sessions[-1]["ran"] == 12 - done_before

@@ -20,7 +20,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from batch_runs.execution.common import MANIFEST_FILE, SweepError, one_line
+from batch_runs.execution.common import (
+    MANIFEST_FILE,
+    RUNS_FILE,
+    RUNS_PARQUET,
+    STEPS_FILE,
+    STEPS_PARQUET,
+    SweepError,
+    one_line,
+)
+from batch_runs.execution.readers import read_runs
 from model.export import write_atomic
 from model.scenarios import Scenario
 
@@ -167,3 +176,62 @@ def provenance(extra_packages: Sequence[str] = ()) -> dict[str, Any]:
         "packages": package_versions(extra_packages),
         "platform": platform_name(),
     }
+
+
+def new_manifest(
+    spec: Any,
+    identity: Mapping[str, Any],
+    scenario_name: str,
+    command: list[str] | None,
+    started: str,
+    columns: Mapping[str, list[str]],
+    extra_packages: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The manifest of a new sweep: its identity (spec, digests, code version), the seed
+    rule, provenance, files and columns, and an empty list of sessions."""
+    crn = "r mod replicates" if spec.common_random_numbers else "r"
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "tool": "iran-sim sweep",
+        "command": command,
+        **identity,
+        "scenario_name": scenario_name,
+        "master_seed": spec.seed,
+        "seeds": (
+            f"seed of run r = batch_runs.design.seeds.run_seed(master_seed, {crn}), i.e. "
+            "numpy SeedSequence(master_seed, spawn_key=(index,))"
+        ),
+        **{k: v for k, v in provenance(extra_packages).items() if k != "code_version"},
+        "files": {"runs": RUNS_FILE, "steps": STEPS_FILE},
+        "columns": dict(columns),
+        "started": started,
+        "finished": None,
+        "status": "running",
+        "counts": {"total": spec.n_runs, "ok": 0, "failed": 0, "missing": spec.n_runs},
+        "sessions": [],
+    }
+
+
+def finish_manifest(out_dir: Path, manifest: dict[str, Any], spec: Any) -> None:
+    """Record the end of this session: time, counts by status (read back from disk)."""
+    if not out_dir.is_dir() or not (out_dir / MANIFEST_FILE).exists():
+        return
+    try:
+        runs = read_runs(out_dir, columns=["run_id", "status"])
+        ok = int((runs["status"] == "ok").sum())
+        failed = int((runs["status"] == "failed").sum())
+    except (OSError, ValueError, SweepError):
+        ok = failed = 0
+    session = manifest["sessions"][-1]
+    session["finished"] = now()
+    manifest["finished"] = session["finished"]
+    manifest["counts"] = {
+        "total": spec.n_runs,
+        "ok": ok,
+        "failed": failed,
+        "missing": spec.n_runs - ok - failed,
+    }
+    manifest["status"] = "complete" if ok + failed == spec.n_runs else "incomplete"
+    if (out_dir / RUNS_PARQUET).exists() and not (out_dir / RUNS_FILE).exists():
+        manifest["files"] = {"runs": RUNS_PARQUET, "steps": STEPS_PARQUET}
+    write_manifest(out_dir, manifest)

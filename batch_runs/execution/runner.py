@@ -61,7 +61,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -85,18 +84,16 @@ from batch_runs.execution.common import (
 from batch_runs.execution.executors import make_executor
 from batch_runs.execution.journal import Journal, recover
 from batch_runs.execution.manifest import (
-    MANIFEST_VERSION,
     check_resumable,
     code_version,
-    git_commit,
+    finish_manifest,
+    new_manifest,
     now,
-    package_versions,
-    platform_name,
     read_manifest,
     scenario_digest,
     write_manifest,
 )
-from batch_runs.execution.readers import convert_to_parquet, read_runs, recorded_from_parquet
+from batch_runs.execution.readers import convert_to_parquet, recorded_from_parquet
 from batch_runs.execution.worker import RunContext, chunks, headers, jobs, probe_run
 from batch_runs.execution.worker import simulate as model_simulate
 from model.export import write_atomic
@@ -278,34 +275,17 @@ class _Sweep:
             self.journal = Journal(self.out_dir)
 
     def _new_manifest(self, backend: str) -> dict[str, Any]:
-        spec = self.spec
         extra = ("dask", "distributed") if backend == "dask" else ()
-        packages = package_versions(extra)
-        if spec.format == "parquet":
-            packages["pyarrow"] = metadata.version("pyarrow")
-        return {
-            "manifest_version": MANIFEST_VERSION,
-            "tool": "iran-sim sweep",
-            "command": self.session["command"],
-            **self.identity,
-            "scenario_name": self.scenario.name,
-            "master_seed": spec.seed,
-            "seeds": (
-                "seed of run r = batch_runs.design.seeds.run_seed(master_seed, "
-                + ("r mod replicates" if spec.common_random_numbers else "r")
-                + "), i.e. numpy SeedSequence(master_seed, spawn_key=(index,))"
-            ),
-            "git_commit": git_commit(),
-            "packages": packages,
-            "platform": platform_name(),
-            "files": {"runs": RUNS_FILE, "steps": STEPS_FILE},
-            "columns": {"runs": self.runs_header, "steps": self.steps_header},
-            "started": self.session["started"],
-            "finished": None,
-            "status": "running",
-            "counts": {"total": spec.n_runs, "ok": 0, "failed": 0, "missing": spec.n_runs},
-            "sessions": [],
-        }
+        extra += ("pyarrow",) if self.spec.format == "parquet" else ()
+        return new_manifest(
+            self.spec,
+            self.identity,
+            self.scenario.name,
+            self.session["command"],
+            self.session["started"],
+            {"runs": self.runs_header, "steps": self.steps_header},
+            extra,
+        )
 
     def _recover_journal(self) -> None:
         """What is recorded already (after a stop), or a fresh journal with its headers."""
@@ -440,28 +420,3 @@ class _Sweep:
             self.journal = None
         if self.session and self.manifest is not None:
             finish_manifest(self.out_dir, self.manifest, self.spec)
-
-
-def finish_manifest(out_dir: Path, manifest: dict[str, Any], spec: SweepSpec) -> None:
-    """Record the end of this session: time, counts by status (read back from disk)."""
-    if not out_dir.is_dir() or not (out_dir / MANIFEST_FILE).exists():
-        return
-    try:
-        runs = read_runs(out_dir, columns=["run_id", "status"])
-        ok = int((runs["status"] == "ok").sum())
-        failed = int((runs["status"] == "failed").sum())
-    except (OSError, ValueError, SweepError):
-        ok = failed = 0
-    session = manifest["sessions"][-1]
-    session["finished"] = now()
-    manifest["finished"] = session["finished"]
-    manifest["counts"] = {
-        "total": spec.n_runs,
-        "ok": ok,
-        "failed": failed,
-        "missing": spec.n_runs - ok - failed,
-    }
-    manifest["status"] = "complete" if ok + failed == spec.n_runs else "incomplete"
-    if (out_dir / RUNS_PARQUET).exists() and not (out_dir / RUNS_FILE).exists():
-        manifest["files"] = {"runs": RUNS_PARQUET, "steps": STEPS_PARQUET}
-    write_manifest(out_dir, manifest)
