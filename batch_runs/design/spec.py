@@ -55,160 +55,35 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from batch_runs.design.changes import CHANGE_KINDS, Change, change_from_json, change_to_json
+from batch_runs.design.dimensions import (
+    Dimension,
+    SpecError,
+    make_dimension,
+    parse_vary,
+    sample_matrix,
+)
 from model import DEFAULT_MONTHS
-from model.parameters import SCHEMA, Parameter, ParameterError, get_parameter
+from model.parameters import SCHEMA, ParameterError, get_parameter
 from model.scenarios import Scenario
+
+__all__ = [
+    "FORMATS",
+    "MAX_RUNS",
+    "SAMPLES",
+    "Dimension",
+    "SpecError",
+    "SweepSpec",
+    "load_spec",
+    "make_dimension",
+    "parse_vary",
+]
 
 SAMPLES = ("grid", "lhs", "sobol")
 FORMATS = ("csv", "parquet")
 MAX_RUNS = 10_000_000
 CHANGE_TYPES = tuple(CHANGE_KINDS.values())
 # spawn_key of the SeedSequence that draws the design (never a run index: two words).
-_DESIGN_KEY = (0x5EED, 0xDE51)
-
-
-class SpecError(ParameterError):
-    """A sweep spec that cannot be run (bad file, key, value, range or combination).
-
-    A ParameterError, so that ``iran-sim`` reports it as one line with exit status 2.
-    """
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """One varied parameter: its ``levels`` (discrete) or its interval ``low``-``high``.
-
-    ``raw`` is how the user wrote it (a list or a string), kept so that the dimension
-    can be parsed again for another design.
-    """
-
-    name: str
-    levels: tuple[Any, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-    raw: Any = "*"
-
-    @property
-    def parameter(self) -> Parameter:
-        """The schema entry of the varied parameter."""
-        return SCHEMA[self.name]
-
-    def value_at(self, u: float) -> Any:
-        """The value at quantile ``u`` in [0, 1) (uniform over levels or interval)."""
-        if self.levels is not None:
-            k = len(self.levels)
-            return self.levels[min(int(u * k), k - 1)]
-        p = self.parameter
-        if p.kind is int:
-            lo, hi = int(self.low), int(self.high)
-            return min(lo + int(u * (hi - lo + 1)), hi)
-        return p.validate(self.low + u * (self.high - self.low))
-
-    def to_json(self) -> dict[str, Any]:
-        """Normalised form (for the manifest and the spec digest)."""
-        if self.levels is not None:
-            return {"levels": list(self.levels)}
-        return {"low": self.low, "high": self.high}
-
-
-def parse_vary(text: str) -> tuple[str, str]:
-    """Split a ``--vary`` argument ``KEY=VALUES`` (or a bare ``KEY``) into (key, values)."""
-    name, sep, values = text.partition("=")
-    name = name.strip()
-    if not name:
-        raise SpecError(f"--vary {text!r}: expected KEY=V1,V2,... or KEY=LO:HI:N")
-    get_parameter(name)
-    return name, (values.strip() if sep else "*")
-
-
-def _split_range(p: Parameter, text: str) -> tuple[float, float, int | None]:
-    parts = [s.strip() for s in text.split(":")]
-    where = f"parameter '{p.name}': range {text!r}"
-    if len(parts) not in (2, 3) or not all(parts):
-        raise SpecError(f"{where} is not LO:HI or LO:HI:N")
-    if p.kind not in (int, float):
-        raise SpecError(f"{where}: a range needs a numeric parameter; list the values instead")
-    try:
-        low, high = p.validate(parts[0]), p.validate(parts[1])
-    except ParameterError as exc:
-        raise SpecError(f"{where}: {str(exc).partition(': ')[2]}") from None
-    if low > high:
-        raise SpecError(f"{where}: LO must not exceed HI")
-    n = None
-    if len(parts) == 3:
-        try:
-            n = int(parts[2])
-        except ValueError:
-            raise SpecError(f"{where}: N must be a whole number >= 1") from None
-        if n < 1:
-            raise SpecError(f"{where}: N must be a whole number >= 1")
-        if n == 1 and low != high:
-            raise SpecError(f"{where}: N = 1 needs LO = HI")
-    return low, high, n
-
-
-def make_dimension(name: str, raw: Any, sample: str) -> Dimension:
-    """Parse the values of one varied parameter (list, ``V1,V2``, ``LO:HI[:N]``, ``*``)."""
-    p = get_parameter(name)
-    if isinstance(raw, Dimension):
-        raw = raw.raw
-    text = raw if isinstance(raw, str) else json.dumps(raw)
-    if isinstance(raw, list | tuple):
-        values = list(raw)
-    elif isinstance(raw, str):
-        raw = raw.strip()
-        if raw == "*":
-            if p.kind is bool:
-                return Dimension(name, levels=(False, True), raw=raw)
-            if p.choices is not None:
-                return Dimension(name, levels=tuple(p.choices), raw=raw)
-            if p.kind in (int, float) and sample != "grid":
-                return Dimension(name, low=p.low, high=p.high, raw=raw)
-            raise SpecError(
-                f"parameter '{name}': '*' varies only text or boolean parameters in a grid; "
-                f"give values (V1,V2) or a range LO:HI:N within {p.range_text}"
-            )
-        if ":" in raw:
-            low, high, n = _split_range(p, raw)
-            if n is None:
-                if sample == "grid":
-                    raise SpecError(
-                        f"parameter '{name}': range {raw!r} needs a number of levels in a "
-                        "grid: LO:HI:N"
-                    )
-                return Dimension(name, low=low, high=high, raw=raw)
-            if sample != "grid":
-                raise SpecError(
-                    f"parameter '{name}': range {raw!r}: LO:HI:N is for grids; "
-                    f"{sample} samples the interval LO:HI"
-                )
-            grid = np.linspace(low, high, n)
-            if p.kind is int:
-                values = sorted({int(round(x)) for x in grid})
-                if len(values) < n:
-                    raise SpecError(
-                        f"parameter '{name}': range {raw!r} has fewer than {n} whole numbers"
-                    )
-            else:
-                values = [float(f"{x:.12g}") for x in grid]
-        else:
-            values = [v.strip() for v in raw.split(",")]
-    else:
-        values = [raw]
-    return _levels(p, values, raw, text)
-
-
-def _levels(p: Parameter, values: list[Any], raw: Any, text: str) -> Dimension:
-    name = p.name
-    if not values or any(isinstance(v, str) and not v for v in values):
-        raise SpecError(f"parameter '{name}': empty value in {text!r}")
-    levels = tuple(p.validate(v) for v in values)
-    if len(set(levels)) != len(levels):
-        raise SpecError(f"parameter '{name}': repeated value in {text!r}")
-    return Dimension(name, levels=levels, raw=raw)
 
 
 @dataclass(frozen=True)
@@ -239,19 +114,7 @@ class SweepSpec:
     monthly: bool = True
 
     def __post_init__(self) -> None:
-        _check_int("replicates", self.replicates, 1)
-        _check_int("steps", self.steps, 0)
-        _check_int("seed", self.seed, 0)
-        _check_int("every", self.every, 1)
-        if self.sample not in SAMPLES:
-            raise SpecError(f"sample: {self.sample!r} is not one of {', '.join(SAMPLES)}")
-        if self.format not in FORMATS:
-            raise SpecError(f"format: {self.format!r} is not one of {', '.join(FORMATS)}")
-        for name in ("common_random_numbers", "vary_uncertain", "monthly"):
-            if not isinstance(getattr(self, name), bool):
-                raise SpecError(f"{name}: expected true or false")
-        if self.scenario is not None and not isinstance(self.scenario, str | Path | Scenario):
-            raise SpecError("scenario: expected a scenario name or a path")
+        self._check_fields()
         fixed = {n: get_parameter(n).validate(v) for n, v in dict(self.parameters).items()}
         vary_raw = dict(self.vary)
         if self.vary_uncertain:
@@ -268,38 +131,17 @@ class SweepSpec:
         if self.points is not None:
             if dims:
                 raise SpecError("give either explicit points or varied parameters, not both")
-            checked = []
-            for i, point in enumerate(self.points):
-                if not isinstance(point, Mapping):
-                    raise SpecError(f"points[{i}]: expected a mapping of parameter values")
-                values = {n: v for n, v in point.items() if n != "changes"}
-                values = {n: get_parameter(n).validate(v) for n, v in values.items()}
-                changes = _point_changes(point.get("changes", ()), f"points[{i}]")
-                checked.append(values | ({"changes": changes} if changes else {}))
-            if not checked:
-                raise SpecError("points: the design is empty")
-            object.__setattr__(self, "points", tuple(checked))
+            object.__setattr__(self, "points", _checked_points(self.points))
             if self.samples is not None:
                 raise SpecError("samples applies to lhs and sobol designs, not explicit points")
-            n_points = len(checked)
+            n_points = len(self.points)
         elif self.sample == "grid":
             if self.samples is not None:
                 raise SpecError("samples applies to lhs and sobol; a grid runs every level")
             n_points = math.prod(len(d.levels) for d in dims)
         else:
-            if not dims:
-                raise SpecError(f"sample {self.sample}: vary at least one parameter")
-            if self.samples is None:
-                raise SpecError(f"sample {self.sample} needs a number of samples (--samples N)")
-            _check_int("samples", self.samples, 1)
-            if self.sample == "sobol" and self.samples & (self.samples - 1):
-                raise SpecError(
-                    f"samples: Sobol' designs need a power of 2 (e.g. "
-                    f"{1 << (self.samples.bit_length() - 1)} or {1 << self.samples.bit_length()}),"
-                    f" got {self.samples}"
-                )
-            n_points = self.samples
-            matrix = _sample_matrix(self.sample, self.samples, len(dims), self.seed)
+            n_points = self._check_samples(dims)
+            matrix = sample_matrix(self.sample, self.samples, len(dims), self.seed)
         if n_points * self.replicates > MAX_RUNS:
             raise SpecError(
                 f"the design has {n_points * self.replicates:,} runs; at most {MAX_RUNS:,} "
@@ -307,6 +149,36 @@ class SweepSpec:
             )
         object.__setattr__(self, "_n_points", n_points)
         object.__setattr__(self, "_matrix", matrix)
+
+    def _check_fields(self) -> None:
+        _check_int("replicates", self.replicates, 1)
+        _check_int("steps", self.steps, 0)
+        _check_int("seed", self.seed, 0)
+        _check_int("every", self.every, 1)
+        if self.sample not in SAMPLES:
+            raise SpecError(f"sample: {self.sample!r} is not one of {', '.join(SAMPLES)}")
+        if self.format not in FORMATS:
+            raise SpecError(f"format: {self.format!r} is not one of {', '.join(FORMATS)}")
+        for name in ("common_random_numbers", "vary_uncertain", "monthly"):
+            if not isinstance(getattr(self, name), bool):
+                raise SpecError(f"{name}: expected true or false")
+        if self.scenario is not None and not isinstance(self.scenario, str | Path | Scenario):
+            raise SpecError("scenario: expected a scenario name or a path")
+
+    def _check_samples(self, dims: Sequence[Dimension]) -> int:
+        """The number of points of an lhs or Sobol' design (SpecError if it cannot be)."""
+        if not dims:
+            raise SpecError(f"sample {self.sample}: vary at least one parameter")
+        if self.samples is None:
+            raise SpecError(f"sample {self.sample} needs a number of samples (--samples N)")
+        _check_int("samples", self.samples, 1)
+        if self.sample == "sobol" and self.samples & (self.samples - 1):
+            raise SpecError(
+                f"samples: Sobol' designs need a power of 2 (e.g. "
+                f"{1 << (self.samples.bit_length() - 1)} or {1 << self.samples.bit_length()}),"
+                f" got {self.samples}"
+            )
+        return self.samples
 
     # --- the design -----------------------------------------------------------------
 
@@ -409,6 +281,21 @@ def _scenario_json(scenario: str | Path | Scenario | None) -> str | None:
     return None if scenario is None else str(scenario)
 
 
+def _checked_points(points: Sequence[Any]) -> tuple[dict[str, Any], ...]:
+    """Explicit design points, each value validated and its changes parsed."""
+    checked = []
+    for i, point in enumerate(points):
+        if not isinstance(point, Mapping):
+            raise SpecError(f"points[{i}]: expected a mapping of parameter values")
+        values = {n: v for n, v in point.items() if n != "changes"}
+        values = {n: get_parameter(n).validate(v) for n, v in values.items()}
+        changes = _point_changes(point.get("changes", ()), f"points[{i}]")
+        checked.append(values | ({"changes": changes} if changes else {}))
+    if not checked:
+        raise SpecError("points: the design is empty")
+    return tuple(checked)
+
+
 def _point_changes(raw: Any, where: str) -> tuple[Change, ...]:
     """The scenario changes of one explicit point, from Change objects or JSON tables."""
     if not isinstance(raw, Sequence) or isinstance(raw, str):
@@ -422,20 +309,6 @@ def _point_changes(raw: Any, where: str) -> tuple[Change, ...]:
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise SpecError(f"{name}: {value!r} is not allowed; expected a whole number >= {minimum}")
-
-
-def _sample_matrix(sample: str, n: int, d: int, seed: int) -> np.ndarray:
-    """An n x d design in [0, 1)^d from scipy.stats.qmc, seeded from the master seed."""
-    from scipy.stats import qmc
-
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=_DESIGN_KEY))
-    if sample == "lhs":
-        sampler = qmc.LatinHypercube(d=d, rng=rng)
-        matrix = sampler.random(n)
-    else:
-        sampler = qmc.Sobol(d=d, scramble=True, rng=rng)
-        matrix = sampler.random_base2(int(math.log2(n)))
-    return np.clip(matrix, 0.0, np.nextafter(1.0, 0.0))
 
 
 _SPEC_KEYS = {f.name for f in fields(SweepSpec)} - {"points"}
