@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from batch_runs.analysis.outcomes import Outcome, Statistic, get_outcome
 from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table, summarise_pairs
 from batch_runs.execution import SweepSummary, run_sweep
+from batch_runs.reporting.analysis_figures import frontier_figure
 from batch_runs.reporting.figures import write_html
 from model import DEFAULT_MONTHS
 from model.export import write_csv_atomic
@@ -163,102 +163,3 @@ def run_frontier(
         files["html"], f"Frontier of the engagement advantage: {chosen.name}, {x} x {y}", [figure]
     )
     return FrontierResult(table, x, y, chosen, stat, summary, files)
-
-
-def frontier_figure(table: pd.DataFrame, x: str, y: str, outcome: Outcome, statistic: str):
-    """Two heatmaps: the mean engagement advantage (diverging, 0 = white) and the share
-    of paired seeds where engagement wins; cells where refusal does better are marked
-    (open x: mean advantage < 0; filled x: its 95% interval lies wholly below 0)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    xs = np.sort(table[x].unique())
-    ys = np.sort(table[y].unique())
-    grid = table.set_index([x, y])
-
-    def matrix(column: str) -> np.ndarray:
-        return np.array([[grid.loc[(xv, yv), column] for xv in xs] for yv in ys], dtype=float)
-
-    advantage = matrix("advantage")
-    share = matrix("share_engage_wins")
-    bound = float(np.nanmax(np.abs(advantage))) or 1.0
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(
-            "Mean engagement advantage (blue: engagement better)",
-            "Share of paired seeds where engagement wins",
-        ),
-        horizontal_spacing=0.14,
-    )
-    fig.add_trace(
-        go.Heatmap(
-            x=xs,
-            y=ys,
-            z=advantage,
-            zmin=-bound,
-            zmax=bound,
-            colorscale="RdBu",
-            colorbar={"title": "advantage", "x": 0.43},
-            hovertemplate=f"{x}=%{{x}}<br>{y}=%{{y}}<br>advantage=%{{z:.4f}}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Heatmap(
-            x=xs,
-            y=ys,
-            z=share,
-            zmin=0,
-            zmax=1,
-            colorscale="RdBu",
-            colorbar={"title": "share", "x": 1.0},
-            hovertemplate=f"{x}=%{{x}}<br>{y}=%{{y}}<br>engagement wins %{{z:.0%}}<extra></extra>",
-        ),
-        row=1,
-        col=2,
-    )
-    for col in (1, 2):
-        ties = table["better"] == "tie" if "better" in table else table["advantage"] == 0
-        for cells, symbol, name in (
-            (table[table["refusal_better"].astype(bool)], "x-thin-open", "refusal better (mean)"),
-            (
-                table[table["refusal_better_significant"].astype(bool)],
-                "x",
-                "refusal better (95% CI < 0)",
-            ),
-            (table[ties], "circle-open", "no difference (every pair tied)"),
-        ):
-            fig.add_trace(
-                go.Scatter(
-                    x=cells[x],
-                    y=cells[y],
-                    mode="markers",
-                    marker={
-                        "symbol": symbol,
-                        "size": 12,
-                        "color": "black",
-                        "line": {"width": 2, "color": "black"},
-                    },
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
-                    hoverinfo="skip",
-                ),
-                row=1,
-                col=col,
-            )
-        fig.update_xaxes(title_text=x, row=1, col=col)
-        fig.update_yaxes(title_text=y, row=1, col=col)
-    direction = "lower" if outcome.better < 0 else "higher"
-    fig.update_layout(
-        title=(
-            f"Where engagement stops paying off: {outcome.name} ({statistic}; "
-            f"{direction} is better for the West)"
-        ),
-        width=1150,
-        height=520,
-        legend={"orientation": "h", "y": -0.18},
-    )
-    return fig

@@ -23,7 +23,8 @@ import pandas as pd
 from batch_runs.analysis.outcomes import Outcome, Statistic, get_outcome
 from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table
-from batch_runs.execution import SweepSummary, run_sweep
+from batch_runs.execution import SweepSummary, read_runs, run_sweep
+from batch_runs.reporting.analysis_figures import ranking_figure
 from batch_runs.reporting.figures import write_html
 from model import DEFAULT_MONTHS
 from model.export import write_csv_atomic
@@ -264,20 +265,48 @@ def run_sensitivity(
         command=command,
         simulate=simulate,
     )
-    from batch_runs.execution import read_runs
+    ranking, sample_table = _analyse_sweep(out, method, params, matrix, chosen, stat, scen, seed)
+    ranking["statistic"] = stat.describe(steps)
+    files = _write_files(out, ranking, sample_table, method, chosen, stat.describe(steps))
+    return SensitivityResult(ranking, sample_table, method, chosen, stat, summary, files)
 
+
+def _analyse_sweep(
+    out: Path,
+    method: str,
+    params: Sequence[Any],
+    matrix: np.ndarray,
+    chosen: Outcome,
+    stat: Statistic,
+    scenario: Any,
+    seed: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranking and the per-sample table from the finished sweep: each sample's
+    advantage is the mean over its engage/refuse pairs."""
     runs = read_runs(out / SWEEP_FOLDER, columns=["run_id", "point"])
     pair_of = dict(zip(runs["run_id"], runs["point"] // 2, strict=True))
-    pairs = paired_table(out / SWEEP_FOLDER, chosen, stat, scen, ["pair"], extra={"pair": pair_of})
+    pairs = paired_table(
+        out / SWEEP_FOLDER, chosen, stat, scenario, ["pair"], extra={"pair": pair_of}
+    )
     per_sample = pairs.groupby("pair")["advantage"].mean().reindex(range(len(matrix)))
     ranking = analyse(method, params, matrix, per_sample.to_numpy(), seed=seed)
     ranking["method"] = method
     ranking["outcome"] = chosen.name
-    ranking["statistic"] = stat.describe(steps)
     sample_table = pd.DataFrame(matrix, columns=[p.name for p in params])
     sample_table.insert(0, "sample", range(len(matrix)))
     sample_table["advantage"] = per_sample.to_numpy()
     sample_table["pairs"] = pairs.groupby("pair").size().reindex(range(len(matrix))).to_numpy()
+    return ranking, sample_table
+
+
+def _write_files(
+    out: Path,
+    ranking: pd.DataFrame,
+    sample_table: pd.DataFrame,
+    method: str,
+    chosen: Outcome,
+    statistic: str,
+) -> dict[str, Path]:
     files = {
         "csv": out / "sensitivity.csv",
         "samples": out / "samples.csv",
@@ -285,63 +314,9 @@ def run_sensitivity(
     }
     write_csv_atomic(ranking, files["csv"])
     write_csv_atomic(sample_table, files["samples"])
-    figure = ranking_figure(ranking, method, chosen, stat.describe(steps))
+    figure = ranking_figure(ranking, method, chosen, statistic)
     write_html(files["html"], f"Sensitivity of the engagement advantage: {chosen.name}", [figure])
-    return SensitivityResult(ranking, sample_table, method, chosen, stat, summary, files)
-
-
-def ranking_figure(ranking: pd.DataFrame, method: str, outcome: Outcome, statistic: str):
-    """Horizontal bars of the ranking index with 95% intervals, most influential on top."""
-    import plotly.graph_objects as go
-
-    key, second = ("mu_star", "sigma") if method == "morris" else ("ST", "S1")
-    frame = ranking.iloc[::-1]
-    names = [f"{r.parameter} ({r.claim})" for r in frame.itertuples()]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=frame[key],
-            y=names,
-            orientation="h",
-            name=key,
-            error_x={
-                "type": "data",
-                "array": frame["ci_high"] - frame[key],
-                "arrayminus": frame[key] - frame["ci_low"],  # the interval is clipped at 0
-                "visible": True,
-            },
-            marker_color="#1f77b4",
-        )
-    )
-    second_kw: dict[str, Any] = {"name": second}
-    if method == "sobol":
-        second_kw["error_x"] = {"type": "data", "array": frame["S1_conf"], "visible": True}
-    fig.add_trace(
-        go.Scatter(
-            x=frame[second],
-            y=names,
-            mode="markers",
-            marker={"color": "#d62728", "symbol": "diamond", "size": 8},
-            **second_kw,
-        )
-    )
-    explained = (
-        "mu* = mean |elementary effect|; sigma = its spread (interactions, non-linearity)"
-        if method == "morris"
-        else "ST = total-order index; S1 = first-order index"
-    )
-    fig.update_layout(
-        title=(
-            f"What decides the engagement advantage in {outcome.name} ({statistic})?"
-            f"<br><sup>{method.capitalize()}: {explained}; bars with 95% intervals</sup>"
-        ),
-        width=900,
-        height=max(400, 22 * len(ranking) + 160),
-        xaxis_title=key,
-        margin={"l": 320},
-        legend={"orientation": "h", "y": -0.05},
-    )
-    return fig
+    return files
 
 
 def top_parameters(ranking: pd.DataFrame, k: int = 2) -> list[str]:

@@ -62,6 +62,8 @@ def write_outputs(
     summary: pd.DataFrame,
     estimate: Mapping[str, Any],
 ) -> None:
+    """Every output file of a calibration (the module docstring of
+    ``batch_runs.calibration`` lists them), each written atomically."""
     from batch_runs.reporting.calibration_figures import calibration_figures
     from batch_runs.reporting.figures import write_html
 
@@ -70,11 +72,23 @@ def write_outputs(
     write_csv_atomic(posterior, out_dir / "posterior.csv")
     write_csv_atomic(rounds, out_dir / "rounds.csv")
     write_csv_atomic(summary, out_dir / "summary.csv")
-    screened = (
+    write_html(
+        out_dir / "posterior.html",
+        "Calibration to the 2003-2009 record",
+        calibration_figures(posterior, rounds, summary, screening),
+        _intro(spec, screening is not None, rounds, summary, len(estimate)),
+    )
+    _write_scenarios(out_dir, spec, estimate)
+
+
+def _intro(
+    spec: CalibrationSpec, screened: bool, rounds: pd.DataFrame, summary: pd.DataFrame, n: int
+) -> str:
+    """The posterior page's opening paragraph: what was fitted, how, and how well."""
+    screening = (
         f"{len(spec.candidates)} candidates screened on {spec.screening} Latin-hypercube "
-        f"points; {len(estimate)} fitted (the most influential and those the patterns "
-        "test). "
-        if screening is not None
+        f"points; {n} fitted (the most influential and those the patterns test). "
+        if screened
         else ""
     )
     ess = rounds["ess"].iloc[-1]
@@ -85,20 +99,18 @@ def write_outputs(
         "the calibrated values use the particles unweighted: they describe the parameter "
         "sets that met the final tolerance, not a properly weighted posterior"
     )
-    intro = (
-        f"<p>{screened}ABC-SMC fit of {len(estimate)} parameters to {len(spec.patterns)} "
+    return (
+        f"<p>{screening}ABC-SMC fit of {n} parameters to {len(spec.patterns)} "
         f"patterns of the {spec.scenario} scenario: {spec.particles} particles, "
         f"{len(rounds)} rounds, {spec.seeds} runs per particle, master seed {spec.seed}. "
         f"Priors are uniform over the schema's ranges. Effective sample size of the last "
         f"round's importance weights: {ess:.1f} of {spec.particles}. {weighting}. See "
         "docs/validation.md.</p>"
     )
-    write_html(
-        out_dir / "posterior.html",
-        "Calibration to the 2003-2009 record",
-        calibration_figures(posterior, rounds, summary, screening),
-        intro,
-    )
+
+
+def _write_scenarios(out_dir: Path, spec: CalibrationSpec, estimate: Mapping[str, Any]) -> None:
+    """``calibrated.toml`` (onto ``apply_to``) and ``calibrated_<scenario>.toml``."""
     target = load_scenario(spec.apply_to).name
     write_text_atomic(
         out_dir / "calibrated.toml",

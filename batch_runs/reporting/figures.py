@@ -11,6 +11,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -295,24 +296,13 @@ def finals_figure(
             r + 1,
             c + 1,
         )
-        means, lows, highs, centres = [], [], [], []
-        for level in order:
-            values = y[labels == level].dropna().to_numpy(dtype=float)
-            if values.size == 0:
-                continue
-            mean = float(values.mean())
-            half = float(t_half_width(values.std(ddof=1), values.size)) if values.size > 1 else 0.0
-            means.append(mean)
-            lows.append(half)
-            highs.append(half)
-            centre = x_plot[labels == level]
-            centres.append(centre.iloc[0] if categorical else float(centre.astype(float).mean()))
+        centres, means, halves = _level_means(y, labels, order, x_plot, categorical)
         fig.add_trace(
             go.Scatter(
                 x=centres,
                 y=means,
                 mode="lines+markers",
-                error_y={"type": "data", "array": highs, "arrayminus": lows},
+                error_y={"type": "data", "array": halves, "arrayminus": halves},
                 line={"color": COLOURS[0]},
                 name="mean (95% CI)",
                 legendgroup="mean",
@@ -331,7 +321,24 @@ def finals_figure(
     return fig
 
 
-# --- calibration report ----------------------------------------------------------------
-
 # Marginal posteriors shown in the calibration report: the parameters the record pins
 # down best.
+
+
+def _level_means(
+    y: pd.Series, labels: pd.Series, order: Sequence[str], x_plot: pd.Series, categorical: bool
+) -> tuple[list[Any], list[float], list[float]]:
+    """Per level (or bin) of the parameter: its position, the mean outcome and the
+    half-width of its 95% interval (0 for a single run)."""
+    centres, means, halves = [], [], []
+    for level in order:
+        values = y[labels == level].dropna().to_numpy(dtype=float)
+        if values.size == 0:
+            continue
+        means.append(float(values.mean()))
+        halves.append(
+            float(t_half_width(values.std(ddof=1), values.size)) if values.size > 1 else 0.0
+        )
+        centre = x_plot[labels == level]
+        centres.append(centre.iloc[0] if categorical else float(centre.astype(float).mean()))
+    return centres, means, halves
