@@ -3,7 +3,7 @@ popular vote, with term limits (C2, C6; ODD 7.15)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,56 +37,83 @@ def hold_election(model: IranModel, u: np.ndarray) -> None:
     power bonus (C6).
     """
     factions = model.factions
-    leader = model.leader
     president = model.president
     p = model.params
-    leader.choose_favourite(factions)
-    allowed = np.array(
-        [
-            u_f >= leader.disqualification_probability(f, p.vetting_tolerance, p.vetting_ramp)
-            for f, u_f in zip(factions, u, strict=True)
-        ]
-    )
-    incumbent = factions.index(president.faction)
+    allowed = _vetted(model, u)
     incumbent_stands = president.may_stand_again
     appeal = np.array([f.economic_appeal for f in factions])
     incumbency = np.zeros(len(factions))
     if incumbent_stands:
-        incumbency[incumbent] = p.incumbency_advantage
+        incumbency[factions.index(president.faction)] = p.incumbency_advantage
+    winner, share, rounds, turnout = _count_votes(model, allowed, appeal, incumbency)
+    previous = president.faction
+    president.take_office(winner, reelected=winner is previous and incumbent_stands)
+    factional_balance.reward(factions, winner, p.election_power_bonus)
+    barred = [f.label for f, ok in zip(factions, allowed, strict=True) if not ok]
+    model.log(
+        "election",
+        _result_text(winner, share, rounds, turnout, previous, incumbent_stands, barred),
+    )
+
+
+def _vetted(model: IranModel, u: np.ndarray) -> np.ndarray:
+    """Which factions' candidates the Leader allows to stand (C2); his favourite always."""
+    leader, p = model.leader, model.params
+    leader.choose_favourite(model.factions)
+    return np.array(
+        [
+            u_f >= leader.disqualification_probability(f, p.vetting_tolerance, p.vetting_ramp)
+            for f, u_f in zip(model.factions, u, strict=True)
+        ]
+    )
+
+
+def _count_votes(
+    model: IranModel, allowed: np.ndarray, appeal: np.ndarray, incumbency: np.ndarray
+) -> tuple[Any, float, list[str], float]:
+    """The winner, his share of the deciding round, each round in words, and turnout:
+    a majority in the first round wins, else the top two meet in a run-off."""
+    factions = model.factions
     first = model.population.vote(allowed, appeal, incumbency)
     total = int(first.sum())
     turnout = total / model.population.n
     rounds = [_round_text(factions, first)]
     if total == 0:  # everyone boycotts: the Leader's favourite is declared elected
-        winner, share = leader.favoured, 0.0
-    elif first.max() / total > MAJORITY or allowed.sum() == 1:
-        winner, share = factions[int(np.argmax(first))], first.max() / total
-    else:
-        finalists = np.argsort(-first, kind="stable")[:RUNOFF_CANDIDATES]
-        in_runoff = np.zeros(len(factions), dtype=bool)
-        in_runoff[finalists] = True
-        second = model.population.vote(in_runoff, appeal, incumbency)
-        winner = factions[int(np.argmax(second))]
-        share = second.max() / max(1, second.sum())
-        rounds.append(_round_text(factions, second))
-        model.diplomacy.counters.runoffs += 1
-    barred = [f.label for f, ok in zip(factions, allowed, strict=True) if not ok]
-    previous = president.faction
-    president.take_office(winner, reelected=winner is previous and incumbent_stands)
-    factional_balance.reward(factions, winner, p.election_power_bonus)
+        return model.leader.favoured, 0.0, rounds, turnout
+    if first.max() / total > MAJORITY or allowed.sum() == 1:
+        return factions[int(np.argmax(first))], first.max() / total, rounds, turnout
+    finalists = np.argsort(-first, kind="stable")[:RUNOFF_CANDIDATES]
+    in_runoff = np.zeros(len(factions), dtype=bool)
+    in_runoff[finalists] = True
+    second = model.population.vote(in_runoff, appeal, incumbency)
+    rounds.append(_round_text(factions, second))
+    model.diplomacy.counters.runoffs += 1
+    return factions[int(np.argmax(second))], second.max() / max(1, second.sum()), rounds, turnout
+
+
+def _result_text(
+    winner: Any,
+    share: float,
+    rounds: list[str],
+    turnout: float,
+    previous: Any,
+    incumbent_stood: bool,
+    barred: list[str],
+) -> str:
+    """The election in words, for the event log."""
     how = "in a run-off" if len(rounds) == 2 else "in the first round"
     text = (
         f"presidential election: the candidate of {winner.label} won {how} with "
         f"{share:.0%} of the vote (turnout {turnout:.0%}; first round: {rounds[0]}"
         + (f"; run-off: {rounds[1]})" if len(rounds) == 2 else ")")
     )
-    if not incumbent_stands:
+    if not incumbent_stood:
         text += f"; the president of {previous.label} could not stand again (term limit)"
     if barred:
         text += "; disqualified: " + ", ".join(barred)
     if winner is not previous:
         text += f"; the presidency passes from {previous.label}"
-    model.log("election", text)
+    return text
 
 
 def _round_text(factions, votes: np.ndarray) -> str:

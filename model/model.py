@@ -9,6 +9,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.model import Scenario as MesaScenario
 
 from agents import Faction, ForeignGovernment, Population, President, SupremeLeader
 from model import economy, elections, factional_balance, nuclear
@@ -90,11 +91,13 @@ class IranModel(mesa.Model):
         if overrides:
             spec = spec.with_overrides(**overrides)
         seed = check_seed(rng) if rng is not None else int(np.random.SeedSequence().entropy % 2**32)
-        super().__init__(rng=seed)
+        # Mesa's own Scenario carries the run's seed and parameter values (read-only while
+        # the model runs); the full scenario, with factions, governments, dated events and
+        # an oil price path that a flat Mesa Scenario cannot hold, is ``scenario_spec``.
+        super().__init__(scenario=MesaScenario(rng=seed, name=spec.name, **dict(spec.parameters)))
         self.seed = seed
         self.scenario_spec = spec
         self.params = spec.parameters
-        p = self.params
         streams = self.rng.spawn(len(_STREAMS))
         self.streams = dict(zip(_STREAMS, streams, strict=True))
         self.months = spec.months
@@ -102,10 +105,20 @@ class IranModel(mesa.Model):
         self._events_by_month: dict[int, list] = {}
         for event in spec.events:
             self._events_by_month.setdefault(event.month, []).append(event)
+        self._init_world()
+        self._init_agents()
+        self._settle()
+        self.datacollector = make_datacollector(self)
+        self.datacollector.collect(self)
+
+    # --- initialisation (ODD 5.1) -------------------------------------------------------
+
+    def _init_world(self) -> None:
+        """World state that is not an agent: oil, sanctions, narrative, programme (ODD 5.1)."""
+        spec, p = self.scenario_spec, self.params
         path = spec.oil_price_path
         self.oil_price_path = path.by_step(p.start_date) if path is not None else {}
 
-        # World state (not agents).
         self.western_policy = p.western_policy
         self.oil_price = self.oil_price_path.get(0, p.oil_price_initial)
         self.pending_oil_shock = 0.0  # relative change scheduled for this month's move
@@ -117,7 +130,10 @@ class IranModel(mesa.Model):
         self.narrative = Narrative(p)
         self.nuclear_progress = p.nuclear_progress_initial
 
-        # Agents.
+    def _init_agents(self) -> None:
+        """Factions, foreign governments, the Leader, the president, the citizens, and the
+        diplomacy and Security Council that act on them (ODD 5.1)."""
+        spec, p = self.scenario_spec, self.params
         self.factions: tuple[Faction, ...] = tuple(Faction(self, f) for f in spec.factions)
         self.governments: tuple[ForeignGovernment, ...] = tuple(
             ForeignGovernment(self, g) for g in spec.governments
@@ -131,8 +147,10 @@ class IranModel(mesa.Model):
         self.diplomacy = self.diplomacy_type(self)
         self.council = SecurityCouncil(self)
 
-        # Start at rest (ODD 5.1): oil exports, the economy, citizens' resentment and the
-        # Leader's pressure at the values this month's conditions imply.
+    def _settle(self) -> None:
+        """Start at rest (ODD 5.1): oil exports, the economy, citizens' resentment and the
+        Leader's pressure at the values this month's conditions imply."""
+        p = self.params
         self._update_world()
         self.oil_exports = self._oil_exports_target()
         self.oil_revenue = economy.oil_revenue(self.oil_exports, self.oil_price)
@@ -145,8 +163,6 @@ class IranModel(mesa.Model):
         self.factional_division = factional_balance.division(
             self.factions, 0.0, p.salience_division_floor
         )
-        self.datacollector = make_datacollector(self)
-        self.datacollector.collect(self)
 
     # --- public API -------------------------------------------------------------------
 

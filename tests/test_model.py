@@ -121,3 +121,15 @@ def test_a_hundred_thousand_citizens_run():
     model.run(3)
     assert model.population.n == 100_000
     assert model.results()["protest_share"].between(0, 1).all()
+
+
+def test_mesas_scenario_carries_the_runs_seed_and_parameters():
+    model = IranModel("history_2003", rng=11, n_citizens=150)
+    assert model.scenario.rng == 11 and model.scenario.model is model
+    assert model.scenario.name == "history_2003"
+    assert model.scenario.n_citizens == 150
+    assert dict(model.scenario)["oil_volatility"] == model.params.oil_volatility
+    assert model.scenario_spec.events  # the full scenario (events, factions) is ours
+    model.step()
+    with pytest.raises(ValueError, match="during model run"):
+        model.scenario.n_citizens = 10

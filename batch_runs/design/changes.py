@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Protocol
 
 from model.parameters import ParameterError, get_parameter
-from model.scenarios import FACTION_FIELDS, EventSpec, Scenario
+from model.scenario_fields import FACTION_FIELDS
+from model.scenarios import EventSpec, Scenario
 
 
 class Change(Protocol):
