@@ -20,11 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RULE_MODULES = sorted(
     [*(ROOT / "agents").glob("*.py"), *(ROOT / "model").glob("*.py")],
 )
-# Modules that hold no rule of the model: the schema, scenario input checks, output
-# columns, docs and export.
+# Modules that hold no rule of the model: the schema, scenario input checks (fields and
+# oil price paths), output columns, docs and export.
 NOT_RULES = {
     "parameters.py",
     "scenarios.py",
+    "scenario_fields.py",
+    "oil_price_path.py",
+    "outputs.py",
     "datacollection.py",
     "docs.py",
     "export.py",
