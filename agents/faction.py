@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import mesa
 
@@ -41,12 +41,11 @@ class Faction(mesa.Agent):
 
     def __init__(self, model: mesa.Model, spec: FactionSpec) -> None:
         super().__init__(model)
-        self.name = spec.name
-        self.label = spec.label
-        self.power = spec.power
-        self.stance = spec.stance
-        self.prestige = spec.prestige
-        self.economic_appeal = spec.economic_appeal
+        # The spec's fields are the initial state of the same name (ODD 2.1), but for
+        # ``president``, which becomes ``holds_presidency``.
+        for item in fields(spec):
+            if item.name != "president":
+                setattr(self, item.name, getattr(spec, item.name))
         self.holds_presidency = spec.president
         self.legitimacy = INITIAL_LEGITIMACY
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import mesa
 
@@ -45,15 +45,9 @@ class ForeignGovernment(mesa.Agent):
 
     def __init__(self, model: mesa.Model, spec: GovernmentSpec) -> None:
         super().__init__(model)
-        self.name = spec.name
-        self.label = spec.label
-        self.western = spec.western
-        self.un_veto = spec.un_veto
-        self.sanctions_support = spec.sanctions_support
-        self.base_support = spec.base_support
-        self.trade_ties = spec.trade_ties
-        self.energy_ties = spec.energy_ties
-        self.blame_iran = spec.blame_iran
+        # Every field of the spec is a trait or initial state of the same name (ODD 2.5).
+        for item in fields(spec):
+            setattr(self, item.name, getattr(spec, item.name))
         self.prior_blame_iran = spec.blame_iran
 
     def perceive_failure(self, iran_blamed: bool, weight: float) -> None:

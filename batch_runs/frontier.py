@@ -123,17 +123,16 @@ def run_frontier(
     *,
     outcome: str = DEFAULT_OUTCOME,
     statistic: Statistic | None = None,
-    workers: int | None = None,
-    backend: str = "process",
-    scheduler: Any = None,
-    resume: bool = False,
-    progress: Callable[[Any], None] | None = None,
-    command: list[str] | None = None,
     simulate: Callable | None = None,
+    **execution: Any,
 ) -> FrontierResult:
     """Run the frontier sweep into ``out_dir/sweep`` (resumable) and write the map:
     ``frontier.csv`` and ``frontier.html`` in ``out_dir``. ``simulate`` replaces the
-    model (same signature as ``batch_runs.execution.simulate``), e.g. in tests."""
+    model (same signature as ``batch_runs.execution.simulate``), e.g. in tests.
+
+    ``execution`` holds the options of :func:`batch_runs.execution.run_sweep`
+    (``workers``, ``backend``, ``scheduler``, ``resume``, ``progress``, ``command``).
+    """
     x, y = axes_of(spec)
     scenario = load_scenario(spec.scenario)
     chosen = get_outcome(outcome, scenario)
@@ -144,13 +143,8 @@ def run_frontier(
     summary = run_sweep(
         spec,
         out / SWEEP_FOLDER,
-        workers=workers,
-        backend=backend,
-        scheduler=scheduler,
-        resume=resume,
-        progress=progress,
-        command=command,
         simulate=simulate,
+        **execution,
     )
     pairs = paired_table(out / SWEEP_FOLDER, chosen, stat, scenario, [x, y])
     table = summarise_pairs(pairs, [x, y])

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from batch_runs.analysis.outcomes import Outcome, Statistic, get_outcome
+from batch_runs.analysis.statistics import CONFIDENCE
 from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.engagement import ENGAGE, REFUSE, paired_table
 from batch_runs.execution import SweepSummary, read_runs, run_sweep
@@ -153,30 +154,17 @@ def analyse(
         from SALib.analyze import morris
 
         result = morris.analyze(
-            problem, matrix, y, num_levels=MORRIS_LEVELS, conf_level=0.95, seed=seed
+            problem, matrix, y, num_levels=MORRIS_LEVELS, conf_level=CONFIDENCE, seed=seed
         )
-        frame = pd.DataFrame(
-            {
-                "mu_star": result["mu_star"],
-                "mu_star_conf": result["mu_star_conf"],
-                "mu": result["mu"],
-                "sigma": result["sigma"],
-            }
-        )
-        key = "mu_star"
+        key, columns = "mu_star", ("mu_star", "mu_star_conf", "mu", "sigma")
     else:
         from SALib.analyze import sobol
 
-        result = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
-        frame = pd.DataFrame(
-            {
-                "ST": result["ST"],
-                "ST_conf": result["ST_conf"],
-                "S1": result["S1"],
-                "S1_conf": result["S1_conf"],
-            }
+        result = sobol.analyze(
+            problem, y, calc_second_order=False, conf_level=CONFIDENCE, seed=seed
         )
-        key = "ST"
+        key, columns = "ST", ("ST", "ST_conf", "S1", "S1_conf")
+    frame = pd.DataFrame({c: result[c] for c in columns})
     conf = frame[f"{key}_conf"]
     frame.insert(0, "parameter", [p.name for p in params])
     frame.insert(1, "label", [p.label for p in params])
@@ -217,18 +205,17 @@ def run_sensitivity(
     parameters: Mapping[str, Any] | None = None,
     only: Sequence[str] | None = None,
     every: int = 1,
-    workers: int | None = None,
-    backend: str = "process",
-    scheduler: Any = None,
-    resume: bool = False,
-    progress: Callable[[Any], None] | None = None,
-    command: list[str] | None = None,
     simulate: Callable | None = None,
+    **execution: Any,
 ) -> SensitivityResult:
     """Sample, run through the sweep runner (``out_dir/sweep``), analyse, write files.
 
     Writes ``sensitivity.csv`` (the ranking), ``samples.csv`` (each sample's parameter
     values and engagement advantage) and ``sensitivity.html`` (a self-contained chart).
+
+
+    ``execution`` holds the options of :func:`batch_runs.execution.run_sweep`
+    (``workers``, ``backend``, ``scheduler``, ``resume``, ``progress``, ``command``).
     """
     if method not in METHODS:
         raise SpecError(f"method: {method!r} is not one of {', '.join(METHODS)}")
@@ -257,13 +244,8 @@ def run_sensitivity(
     summary = run_sweep(
         spec,
         out / SWEEP_FOLDER,
-        workers=workers,
-        backend=backend,
-        scheduler=scheduler,
-        resume=resume,
-        progress=progress,
-        command=command,
         simulate=simulate,
+        **execution,
     )
     ranking, sample_table = _analyse_sweep(out, method, params, matrix, chosen, stat, scen, seed)
     ranking["statistic"] = stat.describe(steps)

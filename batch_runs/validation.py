@@ -11,7 +11,7 @@ claim C9: whether the model as a whole reproduces the history its argument rests
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import pandas as pd
 
 from batch_runs.baselines import SIMULATORS, PatternSummary
 from batch_runs.design.spec import SpecError, SweepSpec
-from batch_runs.execution import SweepProgress, read_manifest, read_runs, run_sweep
+from batch_runs.execution import read_manifest, read_runs, run_sweep
 from batch_runs.patterns import PATTERN_IDS, PatternError, get_patterns
 from model.events import month_to_date
 from model.scenarios import load_scenario
@@ -90,15 +90,14 @@ def score_patterns(
     seeds: int = 100,
     seed: int = 2003,
     ids: Sequence[str] | None = None,
-    workers: int | None = None,
-    backend: str = "process",
-    scheduler: Any = None,
-    resume: bool = False,
-    progress: Callable[[SweepProgress], None] | None = None,
-    command: Sequence[str] | None = None,
+    **execution: Any,
 ) -> PatternScores:
     """Run ``seeds`` seeds of ``scenario`` (``model``: ``model`` or ``coin_flip``) and
-    score the patterns; the runs go to ``out_dir`` as a sweep (resumable)."""
+    score the patterns; the runs go to ``out_dir`` as a sweep (resumable).
+
+    ``execution`` holds the options of :func:`batch_runs.execution.run_sweep`
+    (``workers``, ``backend``, ``scheduler``, ``resume``, ``progress``, ``command``).
+    """
     if model not in SIMULATORS:
         raise SpecError(f"model: {model!r} is not one of {', '.join(SIMULATORS)}")
     summary = PatternSummary(tuple(ids) if ids is not None else PATTERN_IDS)
@@ -117,14 +116,9 @@ def score_patterns(
     run_sweep(
         spec,
         out_dir,
-        workers=workers,
-        backend=backend,
-        scheduler=scheduler,
-        resume=resume,
-        progress=progress,
-        command=command,
         simulate=SIMULATORS[model],
         summary=summary,
+        **execution,
     )
     return read_scores(out_dir, summary.ids, label=f"{scenario} ({model})")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -112,33 +112,13 @@ BASELINE = Setting("baseline", (), "the scenario's parameters as given")
 
 # --- The claims file ----------------------------------------------------------------
 
-_EXPERIMENT_KEYS = {
-    "id",
-    "claim",
-    "statement",
-    "cause",
-    "arm_a",
-    "arm_b",
-    "label_a",
-    "label_b",
-    "outcome",
-    "statistic",
-    "horizon",
-    "start",
-    "expected",
-    "context",
-}
-_CRITIC_KEYS = {
-    "id",
-    "statement",
-    "parameter",
-    "on",
-    "outcome",
-    "statistic",
-    "horizon",
-    "start",
-    "expected",
-}
+# Keys of an [[experiment]]: the Experiment's fields, its statistic given as
+# ``statistic`` (mean or final), ``horizon`` and ``start``.
+_EXPERIMENT_KEYS = {f.name for f in fields(Experiment)} | {"horizon", "start"}
+# Keys of a [[critic]]: its fields but the check, which the file describes by the check's
+# outcome, statistic and expected sign.
+_CRITIC_KEYS = {f.name for f in fields(Critic)} - {"check"}
+_CRITIC_KEYS |= {"outcome", "statistic", "horizon", "start", "expected"}
 
 
 def load_claims(

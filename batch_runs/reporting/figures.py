@@ -258,13 +258,7 @@ def trajectory_figure(
                 c + 1,
             )
     fig.update_xaxes(title_text="month")
-    fig.update_layout(
-        title=f"Trajectories by {parameter} (mean and 95% band over runs)",
-        height=300 * rows,
-        width=1100,
-        template="plotly_white",
-    )
-    return fig
+    return _panel_layout(fig, f"Trajectories by {parameter} (mean and 95% band over runs)", rows)
 
 
 def finals_figure(
@@ -312,17 +306,13 @@ def finals_figure(
             c + 1,
         )
     fig.update_xaxes(title_text=parameter)
-    fig.update_layout(
-        title=f"Final outcomes against {parameter}",
-        height=300 * rows,
-        width=1100,
-        template="plotly_white",
-    )
+    return _panel_layout(fig, f"Final outcomes against {parameter}", rows)
+
+
+def _panel_layout(fig: go.Figure, title: str, rows: int) -> go.Figure:
+    """The sweep report's layout: a title and a row of panels every 300 px."""
+    fig.update_layout(title=title, height=300 * rows, width=1100, template="plotly_white")
     return fig
-
-
-# Marginal posteriors shown in the calibration report: the parameters the record pins
-# down best.
 
 
 def _level_means(
