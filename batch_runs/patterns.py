@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from model.events import month_to_date
 from model.parameters import ParameterError
 from model.scenarios import Scenario
 
@@ -376,35 +376,12 @@ def score_run(
     return np.array([p.miss(results, scenario) for p in (patterns or PATTERNS)])
 
 
-def patterns_markdown() -> str:
-    """The table of patterns in docs/validation.md, generated from ``PATTERNS``."""
-    lines = [
-        "| id | pattern | the record | criterion (reproduced when met) | parameters of the "
-        "rules it tests |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {p.id} | {p.title} | {p.record} | {p.criterion} | "
-        + ", ".join(f"`{n}`" for n in p.informs)
-        + " |"
-        for p in PATTERNS
-    ]
-    return "\n".join(lines) + "\n"
-
-
-VALIDATION_DOC = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
-_START, _END = "<!-- patterns:start -->\n", "<!-- patterns:end -->"
-
-
-def document_with_table(text: str) -> str:
-    """``text`` (docs/validation.md) with its pattern table replaced by the current one."""
-    before, rest = text.split(_START)
-    _, after = rest.split(_END)
-    return before + _START + patterns_markdown() + _END + after
-
-
-if __name__ == "__main__":  # python -m batch_runs.patterns: refresh docs/validation.md
-    VALIDATION_DOC.write_text(
-        document_with_table(VALIDATION_DOC.read_text(encoding="utf-8")), encoding="utf-8"
-    )
-    print(f"wrote the pattern table of {VALIDATION_DOC}")
+def check_covers(start_date: str, months: int, ids: Sequence[str]) -> None:
+    """Refuse (PatternError) a run that would not cover every month the patterns read."""
+    needed = sorted(m for p in get_patterns(ids) for m in p.months)
+    first, last = start_date, month_to_date(start_date, months)
+    if needed[0] < first or needed[-1] > last:
+        raise PatternError(
+            f"the patterns read {needed[0]} to {needed[-1]}, but the runs cover {first} to "
+            f"{last}; use the history_2003 scenario (or one based on it)"
+        )

@@ -22,8 +22,7 @@ import pandas as pd
 from batch_runs.baselines import SIMULATORS, PatternSummary
 from batch_runs.design.spec import SpecError, SweepSpec
 from batch_runs.execution import read_manifest, read_runs, run_sweep
-from batch_runs.patterns import PATTERN_IDS, PatternError, get_patterns
-from model.events import month_to_date
+from batch_runs.patterns import PATTERN_IDS, PatternError, check_covers, get_patterns
 from model.scenarios import load_scenario
 
 # A seed reproduces "a clear majority" of the patterns when it reproduces at least this
@@ -121,17 +120,6 @@ def score_patterns(
         **execution,
     )
     return read_scores(out_dir, summary.ids, label=f"{scenario} ({model})")
-
-
-def check_covers(start_date: str, months: int, ids: Sequence[str]) -> None:
-    """Refuse (PatternError) a run that would not cover every month the patterns read."""
-    needed = sorted(m for p in get_patterns(ids) for m in p.months)
-    first, last = start_date, month_to_date(start_date, months)
-    if needed[0] < first or needed[-1] > last:
-        raise PatternError(
-            f"the patterns read {needed[0]} to {needed[-1]}, but the runs cover {first} to "
-            f"{last}; use the history_2003 scenario (or one based on it)"
-        )
 
 
 def read_scores(out_dir: str | Path, ids: Sequence[str], label: str = "") -> PatternScores:

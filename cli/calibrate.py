@@ -4,9 +4,7 @@ record by ABC-SMC (ELFI), every simulation run by the sweep runner (docs/validat
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 from batch_runs.calibration import (
@@ -15,21 +13,21 @@ from batch_runs.calibration import (
     calibrate,
     default_parameters,
 )
-from cli.common import (
-    add_execution_flags,
-    add_scenario_flags,
-    check_execution_flags,
-    non_negative_int,
-    parse_overrides,
-    positive_int,
-    resumable,
-)
-from cli.errors import UsageError
+from cli import common
 from cli.patterns import parse_ids
 
 DEFAULT_OUT = "calibration"
-PLAIN_INTERVAL_S = 10.0
 _DEFAULTS = CalibrationSpec.__dataclass_fields__
+
+# The settings of the ABC-SMC, as (flag, argparse type, help before "(default ...)");
+# each default is CalibrationSpec's, so that the flags and the Python API agree.
+_ABC_SETTINGS = (
+    ("--particles", common.positive_int, "posterior sample size"),
+    ("--rounds", common.non_negative_int, "ABC-SMC rounds after the first"),
+    ("--quantile", float, "share of particles each round's tolerance keeps"),
+    ("--seeds", common.positive_int, "runs per particle"),
+    ("--batch-size", common.positive_int, "particles per sweep"),
+)
 
 
 def _default(name: str):
@@ -48,8 +46,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "summary.csv, posterior.html, calibrated.toml (the calibrated parameters on "
         "--apply-to) and calibrated_<scenario>.toml. See docs/validation.md.",
     )
-    add_scenario_flags(parser)
+    common.add_scenario_flags(parser)
     parser.set_defaults(scenario=_default("scenario"))
+    _add_target_flags(parser)
+    _add_abc_flags(parser)
+    common.add_seed_flag(parser, _default("seed"), "master seed")
+    parser.add_argument(
+        "--apply-to",
+        default=_default("apply_to"),
+        metavar="NAME|PATH",
+        help=f"scenario calibrated.toml extends (default {_default('apply_to')})",
+    )
+    common.add_execution_flags(parser)
+    common.add_out_flag(parser, DEFAULT_OUT)
+    common.add_resume_flag(
+        parser, "continue a stopped calibration in DIR (same settings), reusing its batches"
+    )
+    parser.set_defaults(func=run)
+
+
+def _add_target_flags(parser: argparse.ArgumentParser) -> None:
+    """What is fitted to what: the parameters (or their screening) and the patterns."""
     parser.add_argument(
         "--params",
         default=None,
@@ -60,13 +77,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--screening",
-        type=positive_int,
+        type=common.positive_int,
         default=_default("screening"),
         help=f"Latin-hypercube points of the screening (default {_default('screening')})",
     )
     parser.add_argument(
         "--max-fitted",
-        type=positive_int,
+        type=common.positive_int,
         default=_default("max_fitted"),
         help="most parameters the screening adds to those the patterns test (default "
         f"{_default('max_fitted')})",
@@ -74,141 +91,65 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--patterns", default=None, metavar="P01,P02,...", help="patterns to fit (default all)"
     )
-    parser.add_argument(
-        "--particles",
-        type=positive_int,
-        default=_default("particles"),
-        help=f"posterior sample size (default {_default('particles')})",
-    )
-    parser.add_argument(
-        "--rounds",
-        type=non_negative_int,
-        default=_default("rounds"),
-        help=f"ABC-SMC rounds after the first (default {_default('rounds')})",
-    )
-    parser.add_argument(
-        "--quantile",
-        type=float,
-        default=_default("quantile"),
-        help=f"share of particles each round's tolerance keeps (default {_default('quantile')})",
-    )
-    parser.add_argument(
-        "--seeds",
-        type=positive_int,
-        default=_default("seeds"),
-        help=f"runs per particle (default {_default('seeds')})",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=_default("batch_size"),
-        help=f"particles per sweep (default {_default('batch_size')})",
-    )
-    parser.add_argument(
-        "--seed", type=non_negative_int, default=_default("seed"), help="master seed"
-    )
-    parser.add_argument(
-        "--apply-to",
-        default=_default("apply_to"),
-        metavar="NAME|PATH",
-        help=f"scenario calibrated.toml extends (default {_default('apply_to')})",
-    )
-    add_execution_flags(parser)
-    parser.add_argument(
-        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue a stopped calibration in DIR (same settings), reusing its batches",
-    )
-    parser.set_defaults(func=run)
 
 
-def parse_names(text: str | None) -> tuple[str, ...] | None:
-    """``a,b,c`` to a tuple of names (checked by CalibrationSpec), None for the default."""
-    if text is None:
-        return None
-    names = tuple(part.strip() for part in text.split(","))
-    if not all(names):
-        raise UsageError(f"--params {text!r}: empty name; expected NAME,NAME,...")
-    return names
+def _add_abc_flags(parser: argparse.ArgumentParser) -> None:
+    """The size of the ABC-SMC: particles, rounds, tolerance, seeds, batches."""
+    for flag, kind, text in _ABC_SETTINGS:
+        default = _default(flag.removeprefix("--").replace("-", "_"))
+        parser.add_argument(flag, type=kind, default=default, help=f"{text} (default {default})")
 
 
-class _Reporter:
+class _Reporter(common.LineReporter):
     """A tqdm counter of particles (with the round) on a terminal; else plain lines."""
 
     def __init__(self, spec: CalibrationSpec) -> None:
+        super().__init__(desc="calibrate", unit="particle")
         self.spec = spec
         self.last: CalibrationProgress | None = None
-        self._bar = None
-        self._next = time.monotonic() + PLAIN_INTERVAL_S
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(desc="calibrate", unit="particle", leave=False)
 
     def __call__(self, p: CalibrationProgress) -> None:
         if p.stage == "screening":
             text = f"screening, {p.runs}/{p.screening_runs} runs"
         else:
             text = f"round {p.round}/{p.rounds}, {p.particles_simulated} particles"
-        if self._bar is not None:
+        if self.bar is not None:
             if self.last is None or self.last.stage != p.stage:
-                self._bar.reset(total=p.screening_runs if p.stage == "screening" else None)
-                self._bar.unit = "run" if p.stage == "screening" else "particle"
+                self.bar.reset(total=p.screening_runs if p.stage == "screening" else None)
+                self.bar.unit = "run" if p.stage == "screening" else "particle"
                 self.last = None
             done = 0 if self.last is None else self._count(self.last)
-            self._bar.set_description(f"calibrate: {text}")
-            self._bar.update(self._count(p) - done)
-        elif time.monotonic() >= self._next:
-            self._next = time.monotonic() + PLAIN_INTERVAL_S
-            print(
-                f"calibrate: {text} ({p.runs} runs) in {p.elapsed_s:.0f} s",
-                file=sys.stderr,
-                flush=True,
-            )
+            self.bar.set_description(f"calibrate: {text}")
+            self.bar.update(self._count(p) - done)
+        else:
+            self.line(f"calibrate: {text} ({p.runs} runs) in {p.elapsed_s:.0f} s")
         self.last = p
 
     @staticmethod
     def _count(p: CalibrationProgress) -> int:
         return p.runs if p.stage == "screening" else p.particles_simulated
 
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, calibrate, print what the record pins down."""
-    check_execution_flags(args)
-    spec = CalibrationSpec(
-        scenario=args.scenario,
-        parameters=parse_names(args.params),
-        fixed=parse_overrides(args.overrides),
-        patterns=parse_ids(args.patterns),
-        screening=args.screening,
-        max_fitted=args.max_fitted,
-        particles=args.particles,
-        rounds=args.rounds,
-        quantile=args.quantile,
-        seeds=args.seeds,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        apply_to=args.apply_to,
-    )
+    common.check_execution_flags(args)
+    parsed = {
+        "parameters": common.parse_list(args.params, "--params", "NAME,NAME,...", what="name"),
+        "fixed": common.parse_overrides(args.overrides),
+        "patterns": parse_ids(args.patterns),
+    }
+    # The other flags are named after the spec's fields and need no parsing.
+    flags = {k: v for k, v in vars(args).items() if k in _DEFAULTS and k not in parsed}
+    spec = CalibrationSpec(**parsed, **flags)
     reporter = _Reporter(spec)
     out = Path(args.out)
-    with resumable(out, reporter):
+    with common.resumable(out, reporter):
         result = calibrate(
             spec,
             out,
-            workers=args.workers or os.cpu_count() or 1,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            resume=args.resume,
+            **common.execution_options(args),
             progress=reporter,
-            command=["iran-sim", "calibrate", *sys.argv[2:]],
+            command=common.command_words(args),
         )
     reporter.close()
     rounds = result.rounds

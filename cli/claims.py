@@ -8,7 +8,6 @@ and experiment), ``pairs.csv`` (one row per paired replicate) and ``manifest.jso
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -25,19 +24,9 @@ from batch_runs.claims import (
     write_outputs,
 )
 from batch_runs.execution.manifest import provenance
-from cli.common import (
-    add_execution_flags,
-    add_scenario_flags,
-    at_least_two,
-    check_execution_flags,
-    non_negative_int,
-    parse_overrides,
-    positive_int,
-    resumable,
-)
+from cli import common
 from cli.errors import UsageError
 from model import DEFAULT_MONTHS
-from model.export import write_csv_atomic, write_text_atomic
 from model.model import resolve_scenario
 
 DEFAULT_OUT = "results/claims"
@@ -55,38 +44,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and a verdict, then repeats the audit with each critics' mechanism switched on. "
         f"Experiments: {ids}.",
     )
-    add_scenario_flags(parser)
-    parser.add_argument(
-        "--replicates",
-        type=at_least_two,
-        default=DEFAULT_REPLICATES,
-        help=f"paired replicates per experiment (default {DEFAULT_REPLICATES})",
-    )
-    parser.add_argument(
-        "--steps",
-        type=positive_int,
-        default=DEFAULT_MONTHS,
-        help=f"longest horizon in months (default {DEFAULT_MONTHS}); shorter caps each "
+    common.add_scenario_flags(parser)
+    common.add_pairs_flag(parser, DEFAULT_REPLICATES, "experiment", what="replicates")
+    common.add_steps_flag(
+        parser,
+        f"longest horizon in months (default {DEFAULT_MONTHS}); shorter caps each "
         "experiment's horizon",
     )
-    parser.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=0,
-        help="master seed of the paired seeds (default 0)",
+    common.add_seed_flag(parser, 0, "master seed of the paired seeds (default 0)")
+    common.add_execution_flags(parser)
+    common.add_resume_flag(
+        parser, "complete an interrupted audit in --out (same flags); finished runs are kept"
     )
-    add_execution_flags(parser)
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="complete an interrupted audit in --out (same flags); finished runs are kept",
+    common.add_out_flag(
+        parser, DEFAULT_OUT, f"output folder (default {DEFAULT_OUT}); created if missing"
     )
-    parser.add_argument(
-        "--out",
-        default=DEFAULT_OUT,
-        metavar="DIR",
-        help=f"output folder (default {DEFAULT_OUT}); created if missing",
-    )
+    _add_selection_flags(parser)
+    parser.set_defaults(func=run)
+
+
+def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
+    """Which audit: some claims only, without the critics, or none (``--compare``)."""
     parser.add_argument(
         "--claims",
         default=None,
@@ -99,15 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="skip the K1-K3 checks and the audit with each critics' mechanism on",
     )
-    parser.add_argument(
-        "--compare",
-        nargs="+",
-        default=None,
-        metavar="LABEL=DIR",
-        help="run nothing: put finished audits side by side (e.g. default=results/claims "
-        "calibrated=results/claims_calibrated), in comparison.md and comparison.csv of --out",
+    common.add_compare_flag(
+        parser,
+        "LABEL=DIR",
+        "finished audits",
+        " (e.g. default=results/claims calibrated=results/claims_calibrated)",
     )
-    parser.set_defaults(func=run)
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -125,13 +100,9 @@ def compare(args: argparse.Namespace) -> int:
         tables[label.strip()] = read_table(path)
     if len(tables) < 2:
         raise UsageError("--compare needs at least two audits, LABEL=DIR LABEL=DIR")
-    out = check_out_dir(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = common.make_out_dir(args.out)
     table = side_by_side(tables)
-    text = side_by_side_markdown(table, list(tables))
-    write_csv_atomic(table, out / "comparison.csv")
-    write_text_atomic(out / "comparison.md", text)
-    print(text, end="")
+    common.write_report(out, "comparison", table, side_by_side_markdown(table, list(tables)))
     changed = int(table["verdict_changed"].sum())
     print(
         f"claims: {changed} of {len(table)} verdicts differ; wrote comparison.md and "
@@ -139,37 +110,6 @@ def compare(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def check_out_dir(path: str) -> Path:
-    """The output folder, or a UsageError if it cannot be one."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {path}: exists and is not a folder")
-    parent = next((p for p in [out, *out.parents] if p.exists()), Path("."))
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"--out {path}: folder {parent} is not writable")
-    return out
-
-
-class _Progress:
-    """A tqdm bar on a terminal, created when the number of runs is known."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc="claims audit", unit="run", leave=False)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -189,59 +129,38 @@ def command_line(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Validate everything, run the audit, print the table, write the files."""
-    if args.compare:
-        return compare(args)
-    overrides = parse_overrides(args.overrides)
-    resolve_scenario(args.scenario).with_overrides(**overrides)  # fail fast
-    claims = None
-    if args.claims is not None:
-        claims = [c.strip() for c in args.claims.split(",") if c.strip()]
-        if not claims:
-            raise UsageError("--claims: empty; expected ids such as C1,C7b")
+def selected_claims(args: argparse.Namespace) -> list[str] | None:
+    """The ``--claims`` ids (None: all), checked against the experiments (UsageError)."""
+    ids = common.parse_list(args.claims, "--claims", skip_empty=True)
+    if ids == ():
+        raise UsageError("--claims: empty; expected ids such as C1,C7b")
+    claims = None if ids is None else list(ids)
     try:
         get_experiments(claims)
     except ValueError as exc:
         raise UsageError(f"--claims: {exc}") from None
-    check_execution_flags(args)
-    out = check_out_dir(args.out)
-    if args.resume and not (out / "runs").is_dir():
-        raise UsageError(f"--resume: {out} holds no audit runs to complete")
-    progress = _Progress()
-    with resumable(out / "runs", progress):
-        table, pairs = full_audit(
-            claims=claims,
-            critics=args.critics,
-            scenario=args.scenario,
-            overrides=overrides,
-            replicates=args.replicates,
-            steps=args.steps,
-            seed=args.seed,
-            workers=args.workers or os.cpu_count() or 1,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            resume=args.resume,
-            out_dir=out,
-            progress=progress,
-        )
-    progress.close()
+    return claims
+
+
+def manifest(
+    args: argparse.Namespace, overrides: dict[str, Any], claims: list[str] | None
+) -> dict[str, Any]:
+    """What ``manifest.json`` records, with the header of ``claims.md``."""
     command = command_line(args)
+    scenario = args.scenario or "baseline_2011"
     header = {
         "command": f"`{command}`",
-        "scenario": args.scenario or "baseline_2011",
+        "scenario": scenario,
         "overrides": ", ".join(f"{k}={v}" for k, v in overrides.items()) or "none",
         "replicates (pairs per experiment)": args.replicates,
         "master seed": args.seed,
         "longest horizon (months)": args.steps,
     }
-    manifest = {
+    return {
         "command": command,
-        "scenario": args.scenario or "baseline_2011",
+        "scenario": scenario,
         "overrides": overrides,
-        "replicates": args.replicates,
-        "steps": args.steps,
-        "seed": args.seed,
+        **common.paired_design(args),
         "claims": claims or "all",
         "critics": {c.id: {c.parameter: c.on} for c in CRITICS} if args.critics else None,
         "seeds": "replicate j of both arms of every experiment: "
@@ -250,7 +169,30 @@ def run(args: argparse.Namespace) -> int:
         **provenance(),
         "header": header,
     }
-    paths = write_outputs(table, pairs, out, manifest)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate everything, run the audit, print the table, write the files."""
+    if args.compare:
+        return compare(args)
+    overrides = common.parse_overrides(args.overrides)
+    resolve_scenario(args.scenario).with_overrides(**overrides)  # fail fast
+    claims = selected_claims(args)
+    common.check_execution_flags(args)
+    out = common.check_out_dir(args.out)
+    common.check_resume(args, out / "runs", "audit runs")
+    with common.RunsBar("claims audit") as progress, common.resumable(out / "runs"):
+        table, pairs = full_audit(
+            claims=claims,
+            critics=args.critics,
+            scenario=args.scenario,
+            overrides=overrides,
+            **common.paired_design(args),
+            **common.execution_options(args),
+            out_dir=out,
+            progress=progress.update,
+        )
+    paths = write_outputs(table, pairs, out, manifest(args, overrides, claims))
     print(paths["markdown"].read_text(encoding="utf-8"))
     print(
         f"wrote {paths['markdown']}, {paths['csv']}, {paths['pairs']}, {paths['manifest']}",

@@ -11,23 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from batch_runs.analysis.outcomes import Statistic
-from batch_runs.design.spec import load_spec
+from batch_runs.design.spec import SweepSpec, load_spec
 from batch_runs.frontier import DEFAULT_OUTCOME, axes_of, frontier_spec, run_frontier
-from cli.claims import check_out_dir
-from cli.common import (
-    add_execution_flags,
-    add_scenario_flags,
-    at_least_two,
-    check_execution_flags,
-    non_negative_int,
-    parse_overrides,
-    positive_int,
-    resumable,
-)
+from cli import common
 from cli.errors import UsageError
-from cli.sensitivity import SweepProgressBar, add_outcome_flags, range_pair
-from model import DEFAULT_MONTHS
 
 DEFAULT_OUT = "results/frontier"
 
@@ -42,6 +29,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "engagement advantage and of the share of seeds where engagement wins, marking "
         "the cells where refusal does better.",
     )
+    _add_grid_flags(parser)
+    common.add_pairs_flag(parser, 10, "cell")
+    common.add_outcome_flags(parser, DEFAULT_OUTCOME)
+    common.add_scenario_flags(parser)
+    common.add_steps_flag(parser)
+    common.add_seed_flag(parser)
+    common.add_execution_flags(parser)
+    common.add_out_flag(parser, DEFAULT_OUT, f"default {DEFAULT_OUT}")
+    common.add_resume_flag(parser, "complete an interrupted run in the same --out")
+    parser.set_defaults(func=run)
+
+
+def _add_grid_flags(parser: argparse.ArgumentParser) -> None:
+    """The map: its two axes, their ranges and levels, or a spec file instead."""
     parser.add_argument("--x", default=None, metavar="PARAM", help="parameter on the x axis")
     parser.add_argument("--y", default=None, metavar="PARAM", help="parameter on the y axis")
     parser.add_argument(
@@ -50,36 +51,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPEC.toml",
         help="a frontier sweep spec (grid of two parameters x western_policy) instead of --x/--y",
     )
+    for axis in ("x", "y"):
+        parser.add_argument(
+            f"--{axis}-range",
+            type=common.range_pair,
+            default=None,
+            metavar="LO:HI",
+            help=f"{axis} range (default: schema)",
+        )
     parser.add_argument(
-        "--x-range",
-        type=range_pair,
-        default=None,
-        metavar="LO:HI",
-        help="x range (default: schema)",
+        "--grid", type=common.positive_int, default=7, help="levels per axis (default 7)"
     )
-    parser.add_argument(
-        "--y-range",
-        type=range_pair,
-        default=None,
-        metavar="LO:HI",
-        help="y range (default: schema)",
-    )
-    parser.add_argument("--grid", type=positive_int, default=7, help="levels per axis (default 7)")
-    parser.add_argument(
-        "--replicates", type=at_least_two, default=10, help="paired seeds per cell (default 10)"
-    )
-    add_outcome_flags(parser, DEFAULT_OUTCOME)
-    add_scenario_flags(parser)
-    parser.add_argument(
-        "--steps", type=positive_int, default=DEFAULT_MONTHS, help="months per run (default 120)"
-    )
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="master seed (default 0)")
-    add_execution_flags(parser)
-    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"default {DEFAULT_OUT}")
-    parser.add_argument(
-        "--resume", action="store_true", help="complete an interrupted run in the same --out"
-    )
-    parser.set_defaults(func=run)
 
 
 def summary_line(table, outcome: str, statistic: str) -> str:
@@ -93,54 +75,46 @@ def summary_line(table, outcome: str, statistic: str) -> str:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Build or read the spec, run it through the sweep runner, write the map."""
+def build_spec(args: argparse.Namespace) -> SweepSpec:
+    """The frontier's sweep: read from ``--spec``, or a grid over ``--x`` by ``--y``."""
     if args.spec:
         if args.x or args.y:
             raise UsageError("give either --spec or --x/--y, not both")
         spec = load_spec(args.spec)
         axes_of(spec)
-    else:
-        if not (args.x and args.y):
-            raise UsageError("--x and --y are required (or --spec FILE)")
-        fixed = parse_overrides(args.overrides)
-        for axis in (args.x, args.y):
-            if axis in fixed:
-                raise UsageError(f"'{axis}' is both an axis and fixed by --set; choose one")
-        spec = frontier_spec(
-            args.x,
-            args.y,
-            grid=args.grid,
-            replicates=args.replicates,
-            steps=args.steps,
-            seed=args.seed,
-            scenario=args.scenario,
-            parameters=fixed,
-            x_range=args.x_range,
-            y_range=args.y_range,
-        )
-    out = check_out_dir(args.out)
-    statistic = Statistic(args.statistic) if args.statistic else None
-    try:
-        from batch_runs.analysis.outcomes import get_outcome
-        from model.scenarios import load_scenario
+        return spec
+    if not (args.x and args.y):
+        raise UsageError("--x and --y are required (or --spec FILE)")
+    fixed = common.parse_overrides(args.overrides)
+    for axis in (args.x, args.y):
+        if axis in fixed:
+            raise UsageError(f"'{axis}' is both an axis and fixed by --set; choose one")
+    return frontier_spec(
+        args.x,
+        args.y,
+        grid=args.grid,
+        **common.paired_design(args),
+        scenario=args.scenario,
+        parameters=fixed,
+        x_range=args.x_range,
+        y_range=args.y_range,
+    )
 
-        get_outcome(args.outcome, load_scenario(spec.scenario))
-    except ValueError as exc:
-        raise UsageError(f"--outcome: {exc}") from None
-    check_execution_flags(args)
-    with SweepProgressBar("frontier") as progress, resumable(out / "sweep"):
+
+def run(args: argparse.Namespace) -> int:
+    """Build or read the spec, run it through the sweep runner, write the map."""
+    spec = build_spec(args)
+    out = common.check_out_dir(args.out)
+    advantage = common.outcome_options(args, spec.scenario)
+    common.check_execution_flags(args)
+    with common.RunsBar("frontier") as progress, common.resumable(out / "sweep"):
         result = run_frontier(
             spec,
             out,
-            outcome=args.outcome,
-            statistic=statistic,
-            workers=args.workers,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            resume=args.resume,
+            **advantage,
+            **common.execution_options(args),
             progress=progress,
-            command=["iran-sim", *sys.argv[1:]],
+            command=common.command_words(args),
         )
     print(result.summary.line(), file=sys.stderr)
     line = summary_line(result.table, result.outcome.name, result.statistic.describe(spec.steps))

@@ -4,7 +4,6 @@ record, over many seeds (docs/validation.md)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -17,18 +16,9 @@ from batch_runs.validation import (
     read_folder,
     score_patterns,
 )
-from cli.common import (
-    add_execution_flags,
-    add_scenario_flags,
-    check_execution_flags,
-    non_negative_int,
-    parse_overrides,
-    positive_int,
-    resumable,
-)
+from cli import common
 from cli.errors import UsageError
 from cli.sweep import SweepReporter
-from model.export import write_csv_atomic, write_text_atomic
 
 DEFAULT_OUT = "patterns-results"
 DEFAULT_SCENARIO = "history_2003"
@@ -44,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(DIR/patterns.csv, DIR/patterns.md; the runs with their misses in DIR/runs.csv). "
         "Patterns and criteria: docs/validation.md.",
     )
-    add_scenario_flags(parser)
+    common.add_scenario_flags(parser)
     parser.set_defaults(scenario=DEFAULT_SCENARIO)
     parser.add_argument(
         "--model",
@@ -53,28 +43,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the model (default) or the coin_flip baseline, whose Iranian choices are random",
     )
     parser.add_argument(
-        "--seeds", type=positive_int, default=100, help="seeds to run (default 100)"
+        "--seeds", type=common.positive_int, default=100, help="seeds to run (default 100)"
     )
-    parser.add_argument("--seed", type=non_negative_int, default=2003, help="master seed")
+    common.add_seed_flag(parser, 2003, "master seed")
     parser.add_argument(
         "--patterns",
         default=None,
         metavar="P01,P02,...",
         help=f"patterns to score (default all: {PATTERN_IDS[0]}-{PATTERN_IDS[-1]})",
     )
-    add_execution_flags(parser)
-    parser.add_argument(
-        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
-    )
-    parser.add_argument("--resume", action="store_true", help="complete the runs missing from DIR")
-    parser.add_argument(
-        "--compare",
-        nargs="+",
-        default=None,
-        metavar="DIR",
-        help="run nothing: put the finished pattern folders DIR... side by side, in "
-        "comparison.md and comparison.csv of --out",
-    )
+    common.add_execution_flags(parser)
+    common.add_out_flag(parser, DEFAULT_OUT)
+    common.add_resume_flag(parser, "complete the runs missing from DIR")
+    common.add_compare_flag(parser, "DIR", "the finished pattern folders DIR...")
     parser.set_defaults(func=run)
 
 
@@ -82,9 +63,7 @@ def parse_ids(text: str | None) -> tuple[str, ...]:
     """``P01,P02`` to known pattern ids (PatternError if unknown, UsageError if empty)."""
     if text is None:
         return PATTERN_IDS
-    ids = tuple(part.strip() for part in text.split(","))
-    if not all(ids):
-        raise UsageError(f"--patterns {text!r}: empty id; expected P01,P02,...")
+    ids = common.parse_list(text, "--patterns", "P01,P02,...")
     get_patterns(ids)
     return ids
 
@@ -99,15 +78,8 @@ def compare(args: argparse.Namespace) -> int:
             raise UsageError(f"--compare: {path} holds no pattern runs ({MANIFEST_FILE} missing)")
         ids = parse_ids(args.patterns) if args.patterns else None
         scores.append(read_folder(path, ids))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    table = comparison_table(scores)
-    write_csv_atomic(table, out / "comparison.csv")
-    text = comparison_markdown(scores)
-    write_text_atomic(out / "comparison.md", text)
-    print(text, end="")
+    out = common.make_out_dir(args.out)
+    common.write_report(out, "comparison", comparison_table(scores), comparison_markdown(scores))
     print(f"patterns: wrote comparison.csv and comparison.md to {out}", file=sys.stderr)
     return 0
 
@@ -116,14 +88,13 @@ def run(args: argparse.Namespace) -> int:
     """Validate, run the seeds, write and print the table."""
     if args.compare:
         return compare(args)
-    check_execution_flags(args)
-    overrides = parse_overrides(args.overrides)
+    common.check_execution_flags(args)
+    overrides = common.parse_overrides(args.overrides)
     ids = parse_ids(args.patterns)
     out = Path(args.out)
-    if args.resume and not (out / MANIFEST_FILE).exists():
-        raise UsageError(f"--resume: {out} holds no pattern runs to complete")
+    common.check_resume(args, out / MANIFEST_FILE, "pattern runs")
     reporter = SweepReporter(args.seeds, label="patterns")
-    with resumable(out, reporter):
+    with common.resumable(out, reporter):
         scores = score_patterns(
             out,
             scenario=args.scenario,
@@ -132,20 +103,14 @@ def run(args: argparse.Namespace) -> int:
             seeds=args.seeds,
             seed=args.seed,
             ids=ids,
-            workers=args.workers or os.cpu_count() or 1,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            resume=args.resume,
+            **common.execution_options(args),
             progress=reporter,
-            command=["iran-sim", "patterns", *sys.argv[2:]],
+            command=common.command_words(args),
         )
     reporter.close()
     if scores.runs.empty:
         raise UsageError(f"every run failed; see the error column of {out / 'runs.csv'}")
-    write_csv_atomic(scores.table, out / "patterns.csv")
-    text = comparison_markdown([scores])
-    write_text_atomic(out / "patterns.md", text)
-    print(text, end="")
+    common.write_report(out, "patterns", scores.table, comparison_markdown([scores]))
     overall = scores.overall()
     print(
         f"patterns: {overall['seeds']} seeds reproduce {overall['mean_reproduced']:.1f} of "

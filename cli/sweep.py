@@ -11,17 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from batch_runs.design.spec import FORMATS, SAMPLES, SweepSpec, load_spec, parse_vary
-from batch_runs.execution import BACKENDS, MANIFEST_FILE, SweepProgress, run_sweep
-from cli.common import non_negative_int, positive_int
-from cli.errors import UsageError
+from batch_runs.design.dimensions import parse_vary
+from batch_runs.design.spec import FORMATS, SAMPLES, SweepSpec, load_spec
+from batch_runs.execution import MANIFEST_FILE, SweepProgress, run_sweep
+from cli import common
 
 DEFAULT_OUT = "sweep-results"
-PLAIN_INTERVAL_S = 10.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +35,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "spec", nargs="?", default=None, metavar="SPEC.toml", help="sweep spec file (optional)"
     )
+    _add_design_flags(parser)
+    common.add_execution_flags(
+        parser,
+        workers_help=f"worker processes (default: CPU count, here {os.cpu_count()})",
+        backend_help="process (default) or dask",
+    )
+    parser.add_argument(
+        "--every", type=common.positive_int, default=None, help="keep every K-th month in steps.csv"
+    )
+    parser.add_argument("--format", choices=FORMATS, default=None, help="csv (default) or parquet")
+    common.add_out_flag(parser, DEFAULT_OUT)
+    common.add_resume_flag(
+        parser, "complete the missing runs of the sweep in DIR (same spec and code only)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _add_design_flags(parser: argparse.ArgumentParser) -> None:
+    """What is run: the scenario, the varied parameters, the design and its size.
+
+    Every default is None, so that a flag left out keeps the spec file's value."""
     parser.add_argument(
         "--scenario", default=None, metavar="NAME|PATH", help="scenario (default baseline_2011)"
     )
@@ -50,45 +69,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--sample", choices=SAMPLES, default=None, help="design (default grid)")
     parser.add_argument(
-        "--samples", type=positive_int, default=None, help="design points of lhs or sobol"
+        "--samples", type=common.positive_int, default=None, help="design points of lhs or sobol"
     )
     parser.add_argument(
-        "--replicates", type=positive_int, default=None, help="runs per design point (default 1)"
-    )
-    parser.add_argument(
-        "--steps", type=non_negative_int, default=None, help="months per run (default 120)"
-    )
-    parser.add_argument(
-        "--seed", type=non_negative_int, default=None, help="master seed (default: spec's, or 0)"
-    )
-    parser.add_argument(
-        "--workers",
-        type=positive_int,
+        "--replicates",
+        type=common.positive_int,
         default=None,
-        help=f"worker processes (default: CPU count, here {os.cpu_count()})",
+        help="runs per design point (default 1)",
     )
     parser.add_argument(
-        "--backend", choices=BACKENDS, default="process", help="process (default) or dask"
+        "--steps", type=common.non_negative_int, default=None, help="months per run (default 120)"
     )
-    parser.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local Dask cluster)",
-    )
-    parser.add_argument(
-        "--every", type=positive_int, default=None, help="keep every K-th month in steps.csv"
-    )
-    parser.add_argument("--format", choices=FORMATS, default=None, help="csv (default) or parquet")
-    parser.add_argument(
-        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT})"
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="complete the missing runs of the sweep in DIR (same spec and code only)",
-    )
-    parser.set_defaults(func=run)
+    common.add_seed_flag(parser, None, "master seed (default: spec's, or 0)")
 
 
 def build_spec(args: argparse.Namespace) -> SweepSpec:
@@ -125,71 +117,49 @@ def command_line(args: argparse.Namespace) -> list[str]:
     return words
 
 
-class SweepReporter:
-    """A tqdm bar (runs done, failures, time left) on a terminal; else plain lines."""
+class SweepReporter(common.LineReporter):
+    """Runs done, failures and time left: a tqdm bar on a terminal, else plain lines."""
 
     def __init__(self, total: int, label: str = "sweep") -> None:
+        super().__init__(total=total, desc=label, unit="run")
         self.total = total
         self.label = label
         self.last: SweepProgress | None = None
-        self._bar = None
-        self._next_line = time.monotonic() + PLAIN_INTERVAL_S
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=label, unit="run", leave=False)
 
     def __call__(self, p: SweepProgress) -> None:
-        if self._bar is not None:
-            if self.last is None:
-                self._bar.update(p.done - p.ran)
-            self._bar.update(1)
-            self._bar.set_postfix(failed=p.failed, refresh=False)
-        elif time.monotonic() >= self._next_line:
-            self._next_line = time.monotonic() + PLAIN_INTERVAL_S
+        if self.bar is not None:
+            if self.last is None:  # on --resume, count the runs done before at once
+                self.bar.update(p.done - p.ran)
+            self.bar.update(1)
+            self.bar.set_postfix(failed=p.failed, refresh=False)
+        else:
             rate = p.ran / p.elapsed_s if p.elapsed_s > 0 else 0.0
-            print(
+            self.line(
                 f"{self.label}: {p.done}/{p.total} runs done, {p.failed} failed, "
-                f"{rate:.1f} runs/s, about {p.remaining_s:.0f} s left",
-                file=sys.stderr,
-                flush=True,
+                f"{rate:.1f} runs/s, about {p.remaining_s:.0f} s left"
             )
         self.last = p
 
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+    def counts(self) -> tuple[int, int]:
+        """Runs done so far, of all the runs."""
+        return (self.last.done if self.last else 0), self.total
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate, run the sweep, print a one-line summary; exit 1 if a run failed."""
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler needs --backend dask")
+    common.check_execution_flags(args)
     spec = build_spec(args)
-    workers = args.workers or os.cpu_count() or 1
     if args.resume and not (Path(args.out) / MANIFEST_FILE).exists():
         print(f"sweep: nothing to resume in {args.out}; starting a new sweep", file=sys.stderr)
     reporter = SweepReporter(spec.n_runs)
-    try:
+    with common.resumable(args.out, reporter, counts=reporter.counts):
         summary = run_sweep(
             spec,
             args.out,
-            workers=workers,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            resume=args.resume,
+            **common.execution_options(args),
             progress=reporter,
             command=command_line(args),
         )
-    except KeyboardInterrupt:
-        reporter.close()
-        done = reporter.last.done if reporter.last else 0
-        print(
-            f"iran-sim sweep: interrupted after {done} of {spec.n_runs} runs; they are kept "
-            f"in {args.out}; add --resume to the same command to complete the sweep",
-            file=sys.stderr,
-        )
-        return 130
     reporter.close()
     print(f"sweep: {summary.line()}; results in {args.out}", file=sys.stderr)
     return 0 if summary.failed == 0 and summary.missing == 0 else 1

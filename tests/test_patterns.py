@@ -154,10 +154,11 @@ def test_the_coin_flip_baseline_makes_irans_choices_blind_to_the_state():
 
 
 def test_the_validation_document_lists_the_patterns_as_the_code_scores_them():
-    from batch_runs.patterns import VALIDATION_DOC, document_with_table
+    from batch_runs.reporting.patterns_report import VALIDATION_DOC, document_with_table
 
     text = VALIDATION_DOC.read_text(encoding="utf-8")
-    assert text == document_with_table(text), "stale: python -m batch_runs.patterns"
+    stale = "stale: python -m batch_runs.reporting.patterns_report"
+    assert text == document_with_table(text), stale
 
 
 def test_each_pattern_names_uncertain_parameters_of_the_rules_it_tests():

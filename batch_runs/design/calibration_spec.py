@@ -14,8 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from batch_runs.design.spec import SpecError
-from batch_runs.patterns import PATTERN_IDS, get_patterns
-from batch_runs.validation import check_covers
+from batch_runs.patterns import PATTERN_IDS, check_covers, get_patterns
 from model.parameters import SCHEMA, get_parameter
 from model.scenarios import load_scenario
 
