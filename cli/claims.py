@@ -18,6 +18,7 @@ from batch_runs.claims import (
     EXPERIMENTS,
     full_audit,
     get_experiments,
+    load_claims,
     read_table,
     side_by_side,
     side_by_side_markdown,
@@ -72,6 +73,13 @@ def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
         help="comma-separated claims or experiment ids to audit (e.g. C1,C7b; default all)",
     )
     parser.add_argument(
+        "--claims-file",
+        default=None,
+        metavar="FILE",
+        help="the experiments to audit, in the form of batch_runs/design/claims.toml "
+        "(default: that file)",
+    )
+    parser.add_argument(
         "--no-critics",
         dest="critics",
         action="store_false",
@@ -123,6 +131,8 @@ def command_line(args: argparse.Namespace) -> str:
     words += ["--seed", str(args.seed)]
     if args.claims:
         words += ["--claims", args.claims]
+    if args.claims_file:
+        words += ["--claims-file", args.claims_file]
     if not args.critics:
         words.append("--no-critics")
     words += ["--out", args.out]
@@ -135,8 +145,9 @@ def selected_claims(args: argparse.Namespace) -> list[str] | None:
     if ids == ():
         raise UsageError("--claims: empty; expected ids such as C1,C7b")
     claims = None if ids is None else list(ids)
+    experiments = EXPERIMENTS if args.claims_file is None else load_claims(args.claims_file)[0]
     try:
-        get_experiments(claims)
+        get_experiments(claims, experiments)
     except ValueError as exc:
         raise UsageError(f"--claims: {exc}") from None
     return claims
@@ -162,6 +173,7 @@ def manifest(
         "overrides": overrides,
         **common.paired_design(args),
         "claims": claims or "all",
+        "claims_file": args.claims_file or "batch_runs/design/claims.toml",
         "critics": {c.id: {c.parameter: c.on} for c in CRITICS} if args.critics else None,
         "seeds": "replicate j of both arms of every experiment: "
         "batch_runs.design.seeds.run_seed(seed, j)",
@@ -184,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     with common.RunsBar("claims audit") as progress, common.resumable(out / "runs"):
         table, pairs = full_audit(
             claims=claims,
+            claims_file=args.claims_file,
             critics=args.critics,
             scenario=args.scenario,
             overrides=overrides,

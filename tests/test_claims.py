@@ -538,3 +538,35 @@ def test_a_bad_claims_file_names_the_file_and_the_entry(tmp_path, edit, fragment
         cl.load_claims(path)
     message = str(info.value)
     assert str(path) in message and fragment in message and "\n" not in message
+
+
+def test_the_claims_command_audits_a_users_claims_file(tmp_path, capsys):
+    path = tmp_path / "mine.toml"
+    path.write_text(ONE_EXPERIMENT)
+    out = tmp_path / "audit"
+    argv = [
+        "claims",
+        "--claims-file",
+        str(path),
+        "--set",
+        "n_citizens=100",
+        "--replicates",
+        "2",
+        "--steps",
+        "6",
+        "--no-critics",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    table = pd.read_csv(out / "claims.csv")
+    assert list(table["id"]) == ["X1"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["claims_file"] == str(path) and "--claims-file" in manifest["command"]
+    capsys.readouterr()
+    path.write_text(ONE_EXPERIMENT.replace('arm_a = "refuse"', 'arm_a = "hold"'))
+    assert main([*argv[:-1], str(tmp_path / "other")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no arm named 'hold'" in err[0]
