@@ -86,6 +86,32 @@ def _band(x: Sequence, low: Sequence, high: Sequence, colour: str, group: str) -
     )
 
 
+def _mean_and_band(
+    fig: go.Figure,
+    x: Sequence,
+    mean: Sequence,
+    low: Sequence,
+    high: Sequence,
+    colour: str,
+    name: str,
+    at: tuple[int, int],
+    legend: bool = True,
+) -> None:
+    """A mean line with its 95% band in panel ``at`` (row, column)."""
+    label = label_of(name)
+    fig.add_trace(_band(x, low, high, colour, label), *at)
+    line = go.Scatter(
+        x=x,
+        y=mean,
+        mode="lines",
+        line={"color": colour},
+        name=label,
+        legendgroup=name,
+        showlegend=legend,
+    )
+    fig.add_trace(line, *at)
+
+
 def comparison_figure(diffs: pd.DataFrame, label_a: str, label_b: str) -> go.Figure:
     """Mean paired difference (A - B) over time with its 95% band, one panel per group.
 
@@ -105,22 +131,9 @@ def comparison_figure(diffs: pd.DataFrame, label_a: str, label_b: str) -> go.Fig
         for i, name in enumerate(names):
             frame = by_outcome[name]
             colour = COLOURS[i % len(COLOURS)]
-            fig.add_trace(
-                _band(frame["step"], frame["ci_low"], frame["ci_high"], colour, label_of(name)),
-                row,
-                1,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=frame["step"],
-                    y=frame["mean_diff"],
-                    mode="lines",
-                    line={"color": colour},
-                    name=label_of(name),
-                    legendgroup=name,
-                ),
-                row,
-                1,
+            low, high = frame["ci_low"], frame["ci_high"]
+            _mean_and_band(
+                fig, frame["step"], frame["mean_diff"], low, high, colour, name, (row, 1)
             )
         fig.add_hline(y=0, line={"color": "black", "width": 1, "dash": "dot"}, row=row, col=1)
         fig.update_yaxes(title_text="A - B", row=row, col=1)
@@ -241,22 +254,10 @@ def trajectory_figure(
                 continue
             colour = COLOURS[i % len(COLOURS)]
             name = f"{parameter} = {level}"
-            band_low = frame["ci_low"].fillna(frame["mean"])
-            band_high = frame["ci_high"].fillna(frame["mean"])
-            fig.add_trace(_band(frame["step"], band_low, band_high, colour, name), r + 1, c + 1)
-            fig.add_trace(
-                go.Scatter(
-                    x=frame["step"],
-                    y=frame["mean"],
-                    mode="lines",
-                    line={"color": colour},
-                    name=label_of(name),
-                    legendgroup=name,
-                    showlegend=k == 0,
-                ),
-                r + 1,
-                c + 1,
-            )
+            low = frame["ci_low"].fillna(frame["mean"])
+            high = frame["ci_high"].fillna(frame["mean"])
+            at = (r + 1, c + 1)
+            _mean_and_band(fig, frame["step"], frame["mean"], low, high, colour, name, at, k == 0)
     fig.update_xaxes(title_text="month")
     return _panel_layout(fig, f"Trajectories by {parameter} (mean and 95% band over runs)", rows)
 
