@@ -32,16 +32,9 @@ replicate)`` with ``common_random_numbers=True``, so that replicate j of every d
 point shares its random numbers, as in ``iran-sim compare``). A run's results
 therefore depend on the spec alone, never on workers, backend or completion order.
 
-Files written in ``out_dir`` (documented in docs/sweeps.md):
-
-- ``runs.csv``: one row per run (``run_id``, ``point``, ``replicate``, ``seed``, every
-  parameter, ``status`` ok/failed, ``error``, ``duration_s``, ``final_<column>``, and
-  the columns of a ``summary`` when one is given, e.g. the pattern scores of
-  ``batch_runs.patterns``);
-- ``steps.csv``: ``run_id`` plus the columns of ``IranModel.results()``, one row per
-  run per collected month (every ``spec.every`` months, and the last month);
-- ``manifest.json``: command, spec, master seed, code version, package versions,
-  sessions with start and end times, counts by status.
+Files written in ``out_dir`` (``runs.csv``, ``steps.csv`` or, with ``monthly=False``,
+only its header, ``manifest.json``; Parquet on request) are documented in
+docs/sweeps.md.
 
 Guarantees: results stream to disk as runs finish and the
 parent keeps no results in memory (in-flight tasks are bounded); each run's rows are
