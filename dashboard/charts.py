@@ -6,7 +6,9 @@ figure as a plain dict in Plotly's JSON schema (``{"data": [...], "layout": {...
 title, axis titles with units, a legend, a colour-blind-safe palette and hover values.
 ``plotly.graph_objects.Figure(spec)`` validates it (the unit tests do); plain dicts are
 cheap to build every month and to compare with last month's, so the browser receives
-only what changed (``dashboard/live_figure.py``). Nothing here knows about Solara.
+only what changed (``dashboard/live_figure.py``). Nothing here knows about Solara. The
+network view, drawn from the citizens rather than the outputs, is
+``dashboard/network.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from batch_runs.reporting.chart_style import FONT, title
 from model import DEFAULT_MONTHS
 from model.outputs import BY_NAME
 
@@ -31,16 +34,9 @@ Figure = dict[str, Any]  # a figure in Plotly's JSON schema: {"data": [...], "la
 FACTION_PALETTE = ("#D55E00", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#CC79A7", "#F0E442")
 WESTERN_PALETTE = ("#0072B2", "#56B4E9", "#009E73")
 OTHER_PALETTE = ("#D55E00", "#CC79A7", "#E69F00", "#999999")
-POLICY_COLOURS = {
-    "engage": "#0072B2",
-    "refuse": "#D55E00",
-    "conditional": "#009E73",
-    "reciprocal": "#CC79A7",
-}
 
 FIGURE_WIDTH = 540
 FIGURE_HEIGHT = 380
-FONT = {"family": "Roboto, Helvetica, Arial, sans-serif", "size": 12}
 # Legends go below the plot, two entries a row (labels of factions are long).
 LEGEND_BELOW = {
     "orientation": "h",
@@ -51,22 +47,33 @@ LEGEND_BELOW = {
     "entrywidthmode": "fraction",
 }
 
-# Event kinds marked on the factional-balance chart: legend label, marker symbol, colour.
-EVENT_MARKERS: dict[str, tuple[str, str, str]] = {
-    "offer": ("Iranian offer of talks", "diamond", "#E69F00"),
-    "talks": ("talks opened", "circle", "#0072B2"),
-    "refusal": ("Western refusal", "x", "#D55E00"),
-    "breakdown": ("talks broke down", "triangle-down", "#7F7F7F"),
-    "deal": ("deal ratified", "star", "#009E73"),
-    "veto": ("deal vetoed by the Leader", "square", "#000000"),
-    "collapse": ("deal collapsed", "triangle-down-open", "#000000"),
-    "election": ("presidential election", "triangle-up", "#CC79A7"),
-    "un_resolution": ("UN sanctions resolution", "hexagram", "#56B4E9"),
-    "un_veto": ("UN resolution vetoed", "hexagon-open", "#56B4E9"),
-    "sanctions": ("new Western sanctions", "cross", "#0072B2"),
-    "oil_shock": ("oil price shock", "bowtie", "#7F7F7F"),
-    "policy": ("Western policy switch", "pentagon", "#0072B2"),
-}
+# Event kinds marked on the factional-balance chart, in the order of their rows above the
+# stacked area. A table in text (one row a kind), read once below: easier to scan and
+# edit than a literal dict. Columns: kind | legend label | marker symbol | colour.
+_EVENT_MARKER_TABLE = """
+offer         | Iranian offer of talks    | diamond            | #E69F00
+talks         | talks opened              | circle             | #0072B2
+refusal       | Western refusal           | x                  | #D55E00
+breakdown     | talks broke down          | triangle-down      | #7F7F7F
+deal          | deal ratified             | star               | #009E73
+veto          | deal vetoed by the Leader | square             | #000000
+collapse      | deal collapsed            | triangle-down-open | #000000
+election      | presidential election     | triangle-up        | #CC79A7
+un_resolution | UN sanctions resolution   | hexagram           | #56B4E9
+un_veto       | UN resolution vetoed      | hexagon-open       | #56B4E9
+sanctions     | new Western sanctions     | cross              | #0072B2
+oil_shock     | oil price shock           | bowtie             | #7F7F7F
+policy        | Western policy switch     | pentagon           | #0072B2
+"""
+
+
+def read_marker_table(text: str) -> dict[str, tuple[str, str, str]]:
+    """``{kind: (legend label, marker symbol, colour)}`` from a ``|``-separated table."""
+    rows = ([cell.strip() for cell in line.split("|")] for line in text.strip().splitlines())
+    return {kind: (label, symbol, colour) for kind, label, symbol, colour in rows}
+
+
+EVENT_MARKERS: dict[str, tuple[str, str, str]] = read_marker_table(_EVENT_MARKER_TABLE)
 
 
 @dataclass(frozen=True)
@@ -112,20 +119,22 @@ def _label(column: str) -> str:
     return BY_NAME[column].label
 
 
-def title(text: str) -> dict[str, Any]:
-    """A figure title, left-aligned."""
-    return {"text": text, "x": 0.01, "xanchor": "left", "font": {"size": 15}}
-
-
-def time_layout(results: pd.DataFrame, text: str, y_title: str, y_range=None) -> dict[str, Any]:
-    """The layout of a chart over months: titles, units, legend below, fixed axes."""
+def base_layout(text: str, margin: dict[str, int]) -> dict[str, Any]:
+    """What every chart of the simulation page shares: its title, size, margins, font
+    and template (the same size for all, so they line up two to a row)."""
     return {
         "title": title(text),
         "width": FIGURE_WIDTH,
         "height": FIGURE_HEIGHT,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+        "margin": margin,
         "font": FONT,
         "template": "plotly_white",
+    }
+
+
+def time_layout(results: pd.DataFrame, text: str, y_title: str, y_range=None) -> dict[str, Any]:
+    """The layout of a chart over months: titles, units, legend below, fixed axes."""
+    return base_layout(text, {"l": 60, "r": 20, "t": 50, "b": 40}) | {
         "hovermode": "x unified",
         "legend": LEGEND_BELOW | {"y": -0.2},
         "uirevision": "keep",  # keep the user's zoom and hidden series across months
@@ -297,88 +306,4 @@ def nuclear_figure(results: pd.DataFrame) -> Figure:
     layout = time_layout(
         results, "Nuclear programme and factional division", "progress or division (0–1)", [0, 1]
     )
-    return {"data": data, "layout": layout}
-
-
-def network_figure(
-    x: np.ndarray,
-    y: np.ndarray,
-    edges: tuple[np.ndarray, np.ndarray],
-    preferred: np.ndarray,
-    resentment: np.ndarray,
-    active: np.ndarray,
-    factions: Sequence[Series],
-    ids: np.ndarray,
-    date: str,
-) -> Figure:
-    """A sample of citizens on their social network: colour = preferred faction, size =
-    resentment of the government, black ring = protesting.
-
-    Serves C5 and C7 (blame and resentment spread over the network) and C6 (which
-    factions citizens turn to).
-    """
-    ex, ey = edges
-    data: list[dict[str, Any]] = [
-        {
-            "type": "scatter",
-            "x": ex,
-            "y": ey,
-            "mode": "lines",
-            "name": "social ties",
-            "line": {"color": "rgba(90,90,90,0.35)", "width": 0.7},
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-    ]
-    size = 5.0 + 16.0 * np.clip(resentment, 0.0, 1.0)
-    for index, s in enumerate(factions):
-        mask = preferred == index
-        data.append(
-            {
-                "type": "scatter",
-                "x": x[mask],
-                "y": y[mask],
-                "mode": "markers",
-                "name": s.label,
-                "marker": {
-                    "color": s.colour,
-                    "size": size[mask],
-                    "line": {
-                        "color": np.where(active[mask], "#000000", "#FFFFFF"),
-                        "width": np.where(active[mask], 2.0, 0.5),
-                    },
-                },
-                "customdata": np.column_stack([ids[mask], resentment[mask], active[mask]]),
-                "hovertemplate": "citizen %{customdata[0]:.0f}<br>prefers "
-                + s.label
-                + "<br>resentment %{customdata[1]:.2f}<br>protesting (1 = yes): "
-                "%{customdata[2]:.0f}<extra></extra>",
-            }
-        )
-    layout = {
-        "title": title(f"Citizens on their social network: {len(ids)} shown, {date}"),
-        "width": FIGURE_WIDTH,
-        "height": FIGURE_HEIGHT,
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "font": FONT,
-        "template": "plotly_white",
-        "legend": LEGEND_BELOW | {"y": 0},
-        "annotations": [
-            {
-                "text": "colour: preferred faction · size: resentment · black ring: protesting",
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 1.0,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 11, "color": "#555555"},
-            }
-        ],
-        "uirevision": "keep",
-        "hovermode": "closest",
-        "xaxis": {"visible": False},
-        "yaxis": {"visible": False},
-    }
     return {"data": data, "layout": layout}

@@ -1,21 +1,24 @@
-"""The network view's geometry: a connected sample of citizens and a fixed layout.
+"""The network view: a connected sample of citizens, a fixed layout, and its figure.
 
 The sample and its layout are computed once per model (seeded by the model's seed) and
 cached, so each month only the citizens' colours and sizes change: the picture stays
-still while opinions move across it (C5, C7).
+still while opinions move across it (C5, C7; the network of ODD §7.7.1). The figure is a
+plain dict in Plotly's JSON schema, like the other charts (``dashboard/charts.py``).
 """
 
 from __future__ import annotations
 
 import weakref
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from dashboard.charts import faction_series, network_figure
+from dashboard.charts import LEGEND_BELOW, Figure, Series, base_layout, faction_series
 
 DEFAULT_SAMPLE = 300
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -77,6 +80,107 @@ def layout_sample(adjacency: sp.csr_matrix, ids: np.ndarray, seed: int) -> Netwo
     return NetworkSample(ids, xy[:, 0], xy[:, 1], edge_x, edge_y)
 
 
+NETWORK_KEY = "colour: preferred faction · size: resentment · black ring: protesting"
+
+
+def ties_trace(edges: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    """The social ties among the citizens shown, as one polyline (NaN between ties)."""
+    ex, ey = edges
+    return {
+        "type": "scatter",
+        "x": ex,
+        "y": ey,
+        "mode": "lines",
+        "name": "social ties",
+        "line": {"color": "rgba(90,90,90,0.35)", "width": 0.7},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def citizens_trace(
+    faction: Series,
+    x: np.ndarray,
+    y: np.ndarray,
+    size: np.ndarray,
+    active: np.ndarray,
+    customdata: np.ndarray,
+) -> dict[str, Any]:
+    """The citizens who prefer one faction: its colour, size by resentment, a black
+    ring when protesting; ``customdata`` holds id, resentment and protest for hover."""
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": "markers",
+        "name": faction.label,
+        "marker": {
+            "color": faction.colour,
+            "size": size,
+            "line": {
+                "color": np.where(active, "#000000", "#FFFFFF"),
+                "width": np.where(active, 2.0, 0.5),
+            },
+        },
+        "customdata": customdata,
+        "hovertemplate": "citizen %{customdata[0]:.0f}<br>prefers "
+        + faction.label
+        + "<br>resentment %{customdata[1]:.2f}<br>protesting (1 = yes): "
+        "%{customdata[2]:.0f}<extra></extra>",
+    }
+
+
+def network_layout(shown: int, date: str) -> dict[str, Any]:
+    """Title with the number of citizens shown and the month, the key to the markers
+    above the plot, no axes (a layout's coordinates mean nothing)."""
+    key = {
+        "text": NETWORK_KEY,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1.0,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 11, "color": "#555555"},
+    }
+    text = f"Citizens on their social network: {shown} shown, {date}"
+    return base_layout(text, {"l": 10, "r": 10, "t": 60, "b": 10}) | {
+        "legend": LEGEND_BELOW | {"y": 0},
+        "annotations": [key],
+        "uirevision": "keep",
+        "hovermode": "closest",
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
+
+
+def network_figure(
+    x: np.ndarray,
+    y: np.ndarray,
+    edges: tuple[np.ndarray, np.ndarray],
+    preferred: np.ndarray,
+    resentment: np.ndarray,
+    active: np.ndarray,
+    factions: Sequence[Series],
+    ids: np.ndarray,
+    date: str,
+) -> Figure:
+    """A sample of citizens on their social network: colour = preferred faction, size =
+    resentment of the government, black ring = protesting.
+
+    Serves C5 and C7 (blame and resentment spread over the network, ODD §7.7.3) and C6
+    (which factions citizens turn to, ODD §7.7.5).
+    """
+    size = 5.0 + 16.0 * np.clip(resentment, 0.0, 1.0)
+    data = [ties_trace(edges)]
+    for index, faction in enumerate(factions):
+        m = preferred == index
+        hover = np.column_stack([ids[m], resentment[m], active[m]])
+        data.append(citizens_trace(faction, x[m], y[m], size[m], active[m], hover))
+    return {"data": data, "layout": network_layout(len(ids), date)}
+
+
 def sample_for(model, size: int = DEFAULT_SAMPLE) -> NetworkSample:
     """The cached sample and layout of ``model`` (computed on first use)."""
     cached = _CACHE.get(model)
@@ -89,7 +193,7 @@ def sample_for(model, size: int = DEFAULT_SAMPLE) -> NetworkSample:
 
 
 def citizens_figure(model):
-    """The network view of ``model`` at its current month (see ``charts.network_figure``).
+    """The network view of ``model`` at its current month (see ``network_figure``).
 
     Serves C5 and C7: how blame and resentment, and with them faction preferences,
     spread among neighbours.

@@ -1,10 +1,9 @@
 """The live parts of the simulation page: charts, month status, event log and CSV export.
 
-The chart functions follow Mesa's SolaraViz convention for Plotly: a plain function
-``f(model)`` returning the figure's element (``LiveFigure``, a ``solara.FigurePlotly``
-that updates in place). :func:`LiveChart` re-renders one of them whenever SolaraViz's
-``update_counter`` moves (after every Step, Play tick or Reset), exactly as SolaraViz
-does with the components it is given.
+Each chart is a plain function ``f(model)`` returning its figure, shown by
+:func:`LiveChart` in a ``LiveFigure`` (a ``solara.FigurePlotly`` that updates in place)
+and re-rendered whenever SolaraViz's ``update_counter`` moves (after every Step, Play
+tick or Reset), exactly as SolaraViz does with the components it is given.
 """
 
 from __future__ import annotations
@@ -12,10 +11,12 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
 from dashboard import charts
+from dashboard.charts import Figure, faction_series, government_series
 from dashboard.explanations import CHART_HELP
 from dashboard.live_figure import LiveFigure
 from dashboard.network import citizens_figure
@@ -24,62 +25,29 @@ from dashboard.session import frames
 from model import IranModel
 
 
-def balance_chart(model: IranModel) -> solara.Element:
-    """Factional balance with event markers (C1, C2, C6, C9)."""
-    results, events = frames(model)
-    return LiveFigure(
-        charts.factional_balance_figure(results, events, charts.faction_series(model))
-    )
+def results_of(model: IranModel) -> pd.DataFrame:
+    """The model's months so far (one copy shared by every chart of an update)."""
+    return frames(model)[0]
 
 
-def legitimacy_chart(model: IranModel) -> solara.Element:
-    """Legitimacy of each faction and of the regime (C6, C7, K3)."""
-    results, _ = frames(model)
-    return LiveFigure(charts.legitimacy_figure(results, charts.faction_series(model)))
-
-
-def population_chart(model: IranModel) -> solara.Element:
-    """Hardship, resentment, blame on the West, resolve, protest (C5, C7)."""
-    results, _ = frames(model)
-    return LiveFigure(charts.population_figure(results))
-
-
-def sanctions_chart(model: IranModel) -> solara.Element:
-    """Sanctions support by country and effective sanctions (C3, C4, K1)."""
-    results, _ = frames(model)
-    return LiveFigure(charts.sanctions_figure(results, charts.government_series(model)))
-
-
-def nuclear_chart(model: IranModel) -> solara.Element:
-    """Nuclear progress and factional division (C8, K2)."""
-    results, _ = frames(model)
-    return LiveFigure(charts.nuclear_figure(results))
-
-
-def network_chart(model: IranModel) -> solara.Element:
-    """Citizens on their social network (C5, C7)."""
-    return LiveFigure(citizens_figure(model))
-
-
-# (help key, chart function): the simulation page, in reading order.
-SIMULATION_CHARTS: tuple[tuple[str, Callable[[IranModel], solara.Element]], ...] = (
-    ("balance", balance_chart),
-    ("legitimacy", legitimacy_chart),
-    ("population", population_chart),
-    ("sanctions", sanctions_chart),
-    ("nuclear", nuclear_chart),
-    ("network", network_chart),
+# The simulation page in reading order: (help key, the chart's figure for the model's
+# months so far). The figure functions say which claims they serve (C1–C9, K1–K3).
+SIMULATION_CHARTS: tuple[tuple[str, Callable[[IranModel], Figure]], ...] = (
+    ("balance", lambda m: charts.factional_balance_figure(*frames(m), faction_series(m))),
+    ("legitimacy", lambda m: charts.legitimacy_figure(results_of(m), faction_series(m))),
+    ("population", lambda m: charts.population_figure(results_of(m))),
+    ("sanctions", lambda m: charts.sanctions_figure(results_of(m), government_series(m))),
+    ("nuclear", lambda m: charts.nuclear_figure(results_of(m))),
+    ("network", citizens_figure),
 )
 
 
 @solara.component
-def LiveChart(
-    model: IranModel, chart: Callable[[IranModel], solara.Element], help_key: str
-) -> None:
+def LiveChart(model: IranModel, figure: Callable[[IranModel], Figure], help_key: str) -> None:
     """One chart that follows the model, with its explanation under it."""
     update_counter.get()
     with solara.Card(margin=0, classes=["chart-card", f"chart-{help_key}"]):
-        chart(model)
+        LiveFigure(figure(model))
         with solara.Details("What this shows"):
             Prose(CHART_HELP[help_key], style="font-size: 13px")
 
@@ -102,8 +70,8 @@ def MonthStatus(model: IranModel) -> None:
 def SimulationView(model: IranModel) -> None:
     """The simulation page: every live chart, two to a row on a wide screen."""
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}, classes=["chart-grid"]):
-        for key, chart in SIMULATION_CHARTS:
-            LiveChart(model, chart, key)
+        for key, figure in SIMULATION_CHARTS:
+            LiveChart(model, figure, key)
 
 
 @solara.component

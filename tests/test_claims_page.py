@@ -10,6 +10,9 @@ import pytest
 import solara
 
 from batch_runs import claims as cl
+from batch_runs.reporting import analysis_views as av
+from batch_runs.reporting import claims_figures as cf
+from dashboard import claims_data as cd
 from dashboard import claims_page as cp
 from model import IranModel
 
@@ -23,14 +26,51 @@ def audit_table() -> pd.DataFrame:
 
 
 def test_table_and_figure_builders(audit_table: pd.DataFrame):
-    assert cp.settings_of(audit_table)[0] == "baseline"
-    shown = cp.display_table(audit_table, "baseline")
+    assert cf.settings_of(audit_table)[0] == "baseline"
+    shown = cf.display_table(audit_table, "baseline")
     assert list(shown["id"]) == ["C5", "C6"]
     assert shown["effect A−B [95% CI]"].str.match(r"[+-]\d\.\d{3} \[").all()
-    fig = cp.claims_figure(audit_table, "K1 on")
+    fig = cf.claims_figure(audit_table, "K1 on")
     assert list(fig.data[0].y) == ["C6", "C5"]
     colours = set(fig.data[0].marker.color)
-    assert colours <= set(cp.VERDICT_COLOURS.values())
+    assert colours <= set(cf.VERDICT_COLOURS.values())
+
+
+def test_evidence_is_signed_in_the_claimed_direction_and_clipped():
+    rows = pd.DataFrame(
+        {
+            "expected": ["+", "-", "+", "+"],
+            "n": [10, 10, 10, 1],
+            "effect": [0.2, 0.2, 1e6, 0.3],
+            "ci_low": [0.1, 0.1, 1e6 - 1e-9, float("nan")],
+            "ci_high": [0.3, 0.3, 1e6 + 1e-9, float("nan")],
+        }
+    )
+    t, threshold = cf.claim_evidence(rows)
+    assert t[0] > 0 and t[1] == -t[0]  # same effect, opposite claimed directions
+    assert t[2] == cf.T_CLIP and t[3] == 0.0  # huge t clipped; no interval: no evidence
+    assert threshold == pytest.approx(2.262, abs=1e-3)  # Student t, 9 degrees of freedom
+
+
+def test_verdict_counts_name_every_verdict(audit_table: pd.DataFrame):
+    text = cf.verdict_counts(audit_table, "baseline")
+    assert [part.split(" ", 1)[1] for part in text.split(", ")] == [
+        cl.SUPPORTED,
+        cl.INCONCLUSIVE,
+        cl.CONTRADICTED,
+    ]
+    assert sum(int(part.split(" ")[0]) for part in text.split(", ")) == 2
+
+
+def test_result_files_are_read_when_present(tmp_path: Path, audit_table: pd.DataFrame):
+    assert cd.read_table(tmp_path, cd.SENSITIVITY_FILE) is None
+    assert cd.read_claims(tmp_path) is None
+    audit_table.to_csv(tmp_path / cd.CLAIMS_FILE, index=False)
+    table, source = cd.read_claims(tmp_path)
+    assert len(table) == len(audit_table) and source.startswith(str(tmp_path / "claims.csv"))
+    assert cp.missing_text("map", "out", "iran-sim frontier") == (
+        "No map found in out. Run `iran-sim frontier --out out`."
+    )
 
 
 def test_claims_page_shows_the_latest_audit(tmp_path: Path, audit_table: pd.DataFrame):
@@ -101,7 +141,17 @@ def test_analysis_page_renders_files_written_by_the_commands(tmp_path: Path):
     )
     (tmp_path / "f").mkdir()
     frontier.to_csv(tmp_path / "f" / "frontier.csv", index=False)
-    fig, text = cp.frontier_view(frontier)
+    text = av.frontier_summary(frontier)
+    assert av.frontier_map(frontier).layout.width == 1000
+    assert list(av.ranking_table(ranking).columns) == [
+        "rank",
+        "parameter",
+        "claim",
+        "mu_star",
+        "ci_low",
+        "ci_high",
+    ]
+    assert av.sensitivity_figure(ranking, top=1).layout.width == 760
     assert text.startswith(
         "nuclear_progress over leakage_rate × repression: refusal does "
         "better in 2 of 4 cells (1 with the 95% interval below zero); no difference in 0."
@@ -112,6 +162,7 @@ def test_analysis_page_renders_files_written_by_the_commands(tmp_path: Path):
     )
     rc.find(children=[text]).assert_single()
     assert "No ranking found" not in str(box)
+    assert rc.find(v.Select).widgets == []  # one analysis of each kind: nothing to choose
     rc.close()
     box, rc = solara.render(
         cp.AnalysisPage(sensitivity_dir=tmp_path / "x", frontier_dir=tmp_path / "y"),
@@ -126,6 +177,6 @@ def test_analysis_page_offers_the_analyses_written_side_by_side(tmp_path: Path):
         (tmp_path / name).mkdir()
         (tmp_path / name / "sensitivity.csv").write_text("rank,parameter\n")
     (tmp_path / "other").mkdir()
-    choices = cp.sibling_folders(tmp_path / "sensitivity", "sensitivity.csv")
+    choices = cd.sibling_folders(tmp_path / "sensitivity", "sensitivity.csv")
     assert choices == [str(tmp_path / "sensitivity"), str(tmp_path / "sensitivity_nuclear")]
-    assert cp.sibling_folders(tmp_path / "none", "x.csv") == [str(tmp_path / "none")]
+    assert cd.sibling_folders(tmp_path / "none", "x.csv") == [str(tmp_path / "none")]

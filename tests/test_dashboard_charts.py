@@ -1,28 +1,45 @@
-"""Unit tests of the dashboard's pure parts: figures, network sample, form, comparison.
+"""Unit tests of the dashboard's pure parts: figures, network sample, form, comparison,
+and the background runs (rendered without a browser).
 
 No browser and no server: the figure dicts are validated by ``plotly.graph_objects``.
 """
 
 from __future__ import annotations
 
+import threading
+
+import ipyvuetify as v
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+import solara
 
-from dashboard import charts
-from dashboard.comparison import (
-    ComparisonRequest,
+from batch_runs.reporting.chart_style import POLICY_COLOURS, rgba, title
+from batch_runs.reporting.comparison_figures import (
     difference_figure,
     difference_table,
+    forest_rows,
     main_outcomes,
-    run_comparison,
     trajectories_figure,
+    trajectories_title,
+)
+from dashboard import charts
+from dashboard.background_runs import (
+    ComparisonRequest,
+    audit_request,
+    comparison_error_text,
+    comparison_request,
+    failure_text,
+    in_process,
+    run_comparison,
+    use_background_run,
 )
 from dashboard.controls import control_kind, form_values, slider_step
 from dashboard.explanations import CHART_HELP, grounding_markdown, odd_markdown
 from dashboard.live_figure import apply_figure, same_value
-from dashboard.network import citizens_figure, sample_for, snowball_sample
+from dashboard.network import citizens_figure, network_layout, sample_for, snowball_sample
 from dashboard.prose import to_html
+from dashboard.run_controls import ReplicatesSlider, RunButton, show_progress
 from dashboard.session import (
     MAIN_PARAMETERS,
     DashboardModel,
@@ -31,8 +48,8 @@ from dashboard.session import (
     frames,
     validate_form,
 )
-from dashboard.views import csv_filename, results_csv
-from model import SCHEMA, IranModel, list_scenarios, load_scenario
+from dashboard.views import SIMULATION_CHARTS, csv_filename, results_csv
+from model import SCHEMA, IranModel, ParameterError, list_scenarios, load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +220,106 @@ def test_comparison_runs_both_arms_and_summarises_differences() -> None:
 def test_texts_render_offline() -> None:
     assert "<h3" in to_html("### A heading")
     assert "ODD" in odd_markdown()
+
+
+def test_simulation_page_lists_every_chart_in_reading_order(model: IranModel) -> None:
+    keys = [key for key, _ in SIMULATION_CHARTS]
+    assert keys == ["balance", "legitimacy", "population", "sanctions", "nuclear", "network"]
+    shown = {key: figure(model) for key, figure in SIMULATION_CHARTS}
+    for key, spec in figures(model).items():
+        assert go.Figure(shown[key]) == go.Figure(spec), key
+
+
+def test_event_markers_are_read_from_their_table_in_order() -> None:
+    markers = charts.EVENT_MARKERS
+    assert list(markers)[:3] == ["offer", "talks", "refusal"] and len(markers) == 13
+    assert markers["veto"] == ("deal vetoed by the Leader", "square", "#000000")
+    assert all(len(c) == 7 and c.startswith("#") for _, _, c in markers.values())
+    assert charts.read_marker_table("\n a | b c | d |#123456 \n") == {"a": ("b c", "d", "#123456")}
+
+
+def test_network_layout_says_what_is_shown_and_hides_the_axes() -> None:
+    layout = network_layout(300, "2012-01")
+    assert layout["title"]["text"] == "Citizens on their social network: 300 shown, 2012-01"
+    assert layout["width"] == charts.FIGURE_WIDTH and layout["xaxis"] == {"visible": False}
+    assert "black ring: protesting" in layout["annotations"][0]["text"]
+
+
+def test_shared_style_of_titles_and_bands() -> None:
+    assert title("T") == {"text": "T", "x": 0.01, "xanchor": "left", "font": {"size": 15}}
+    assert rgba(POLICY_COLOURS["engage"], 0.18) == "rgba(0,114,178,0.18)"
+
+
+def test_comparison_and_audit_requests_follow_the_session() -> None:
+    m = IranModel(rng=11, n_citizens=200)
+    request = comparison_request(m, "engage", "refuse", 4.0)
+    assert (request.replicates, request.seed, request.steps) == (4, 11, m.months)
+    assert request.outcomes == main_outcomes(m) and request.scenario is m.scenario_spec
+    shared = in_process(request, None)
+    assert shared["workers"] == 1 and shared["replicates"] == 4 and shared["seed"] == 11
+    audit = audit_request(m, 3, True)
+    assert (audit.replicates, audit.critics, audit.seed, audit.overrides) == (3, True, 11, {})
+    assert audit_request(None, 2, False).overrides == {"n_citizens": 1000}
+
+
+def test_failed_runs_are_told_in_one_line() -> None:
+    assert failure_text("audit", ValueError("bad")) == "The audit failed: ValueError: bad"
+    assert comparison_error_text(ParameterError("x out of range")) == (
+        "Cannot compare: x out of range"
+    )
+    assert comparison_error_text(RuntimeError("boom")).startswith("The comparison failed:")
+
+
+def test_background_run_reports_progress_and_runs_again_when_restarted() -> None:
+    release = threading.Event()
+    calls: list[int] = []
+
+    def run(request: int, progress) -> int:
+        calls.append(request)
+        progress(1, 2)
+        release.wait(timeout=30)
+        return request * 10
+
+    @solara.component
+    def Probe() -> None:
+        job = use_background_run(run)
+        RunButton("Go", lambda: job.start(7), job.running, "mdi-play", "go")
+        if job.running:
+            show_progress(job.progress, "probe-progress")
+        elif job.result.value is not None:
+            solara.Text(f"result {job.result.value}")
+
+    box, rc = solara.render(Probe(), handle_error=False)
+    for attempt in (1, 2):
+        release.clear()
+        rc.find(v.Btn, class_="go").widget.click()
+        rc.find(children=["Running: 1 of 2 runs done"]).wait_for(timeout=30)
+        assert rc.find(v.Btn, class_="go").widget.disabled
+        release.set()
+        rc.find(children=["result 70"]).wait_for(timeout=30)
+        assert calls == [7] * attempt  # the same request, started again, runs again
+    rc.close()
+
+
+def test_replicates_slider_keeps_its_range() -> None:
+    box, rc = solara.render(
+        ReplicatesSlider("Paired replicates", 3, 2, 12, "280px", lambda _: None),
+        handle_error=False,
+    )
+    slider = rc.find(v.Slider).widget
+    assert (slider.v_model, slider.min, slider.max, slider.label) == (3, 2, 12, "Paired replicates")
+    rc.close()
+
+
+def test_forest_rows_put_the_first_outcome_on_top() -> None:
+    m = IranModel(rng=3, n_citizens=200)
+    outcomes = main_outcomes(m)
+    request = ComparisonRequest(m.scenario_spec, "engage", "refuse", 1, 3, outcomes, steps=6)
+    result = run_comparison(request)
+    forest = forest_rows(result.differences, outcomes)
+    assert forest.labels[-1].startswith(outcomes[0].label) and not forest.has_interval
+    table = difference_table(result.differences, outcomes, "engage", "refuse")
+    assert set(table["95% CI"]) == {"—"}  # one replicate: no interval
+    assert trajectories_title("engage", "refuse", 1) == "engage (A) vs refuse (B): one paired run"
+    fig = trajectories_figure(result.runs_a, result.runs_b, outcomes, "engage", "refuse")
+    assert not any(t.fill == "toself" for t in fig.data)  # no band without replicates

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,8 +32,7 @@ PANEL_COLUMNS = 4  # small multiples per row
 OTHER_POLICY_COLOUR = "#333333"  # a policy without a colour of its own
 
 
-@dataclass(frozen=True)
-class ComparedOutcome:
+class ComparedOutcome(NamedTuple):
     """A main outcome of the comparison: its results column, label and claims."""
 
     column: str
