@@ -100,7 +100,7 @@ class DaskExecutor:
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: two clusters may run at once
                 silence_logs=logging.ERROR,
             )
             self._client = distributed.Client(self._cluster)

@@ -24,11 +24,14 @@ STARTUP_TIMEOUT_S = 120
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this folder drives the browser: mark it ``browser``."""
+    """Every test in this folder drives the browser: mark it ``browser``, and keep them
+    on one pytest-xdist worker (``--dist loadgroup``) so that one dashboard server and one
+    Chromium serve them all while the other worker runs the rest of the suite."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _free_port() -> int:
