@@ -17,9 +17,7 @@ plans and runs; the experiments are in ``batch_runs.design.claims``, the verdict
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -232,7 +230,7 @@ def run_plan(
 
     Replicate ``j`` of both arms of every experiment runs with ``run_seed(seed, j)``.
     The runs are job lists for the sweep runner (one sweep per run length, in
-    ``out_dir/runs/``; a temporary folder when ``out_dir`` is None), so an audit runs
+    ``out_dir/runs/``; in memory when ``out_dir`` is None), so an audit runs
     on processes or Dask and, with ``resume``, completes after Ctrl-C. Returns
     ``(table, pairs)``: one row per (setting, experiment) with the effect, its 95%
     interval and the verdict; and one row per pair with the two arms' values.
@@ -249,23 +247,23 @@ def run_plan(
     runner = _OwnSimulate(simulate) if simulate is not None else None
     total = sum(len(g.variants) for g in groups.values()) * replicates
     counter = _ProgressAcrossSweeps(progress, total)
-    with _runs_folder(out_dir) as folder:
-        values = {}
-        for group in groups.values():
-            spec = _group_spec(group, scenario, replicates, seed)
-            run_sweep(
-                spec,
-                folder / f"months_{group.steps}",
-                workers=workers,
-                backend=backend,
-                scheduler=scheduler,
-                resume=resume,
-                progress=counter.sweep_progress(),
-                simulate=runner,
-                summary=ClaimMeasures(tuple(group.measures)),
-            )
-            found = _read_measures(folder / f"months_{group.steps}", group)
-            values[group.steps] = (group.measures, found)
+    folder = None if out_dir is None else Path(out_dir) / "runs"
+    values = {}
+    for group in groups.values():
+        where = None if folder is None else folder / f"months_{group.steps}"
+        done = run_sweep(
+            _group_spec(group, scenario, replicates, seed),
+            where,
+            workers=workers,
+            backend=backend,
+            scheduler=scheduler,
+            resume=resume,
+            progress=counter.sweep_progress(),
+            simulate=runner,
+            summary=ClaimMeasures(tuple(group.measures)),
+        )
+        runs = done.runs if where is None else read_runs(where)
+        values[group.steps] = (group.measures, _read_measures(runs, group))
     return _tables(cells, base, values, replicates, seed)
 
 
@@ -307,24 +305,13 @@ def _group_spec(group: _Group, scenario: Any, replicates: int, seed: int) -> Swe
     )
 
 
-@contextmanager
-def _runs_folder(out_dir: str | Path | None) -> Iterator[Path]:
-    """``out_dir/runs`` (kept, resumable), or a temporary folder removed afterwards."""
-    if out_dir is not None:
-        yield Path(out_dir) / "runs"
-        return
-    with tempfile.TemporaryDirectory(prefix="iran-sim-claims-") as tmp:
-        yield Path(tmp)
-
-
-def _read_measures(folder: Path, group: _Group) -> dict[tuple[str, int], tuple[float, ...]]:
+def _read_measures(runs: pd.DataFrame, group: _Group) -> dict[tuple[str, int], tuple[float, ...]]:
     """(variant, replicate) -> the measures of that run; ClaimsError if any is missing."""
-    runs = read_runs(folder)
     bad = runs[runs["status"] != "ok"]
     if not bad.empty:
         raise ClaimsError(f"{len(bad)} runs failed (first: {bad['error'].iloc[0]})")
     if len(runs) != len(group.variants) * int(runs["replicate"].max() + 1):
-        raise ClaimsError(f"{folder}: runs are missing; run again with --resume")
+        raise ClaimsError("runs are missing; run again with --resume")
     keys = list(group.variants)
     columns = list(ClaimMeasures(tuple(group.measures)).columns)
     return {

@@ -10,9 +10,7 @@ Effects are computed by ``batch_runs.analysis.statistics.paired_differences``.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +41,7 @@ def paired_runs(
     Returns the results of arm A and of arm B, in replicate order. ``progress(done,
     total)`` is called as runs finish. Both arms are validated before anything runs.
     ``out_dir`` keeps the runs (a sweep folder, resumable with ``resume``); without
-    it they go to a temporary folder that is removed afterwards.
+    it they stay in memory (the dashboard's comparison).
     """
     spec = SweepSpec(
         scenario=scenario,
@@ -61,38 +59,30 @@ def paired_runs(
         def report(p: SweepProgress) -> None:
             progress(p.done, p.total)
 
-    with _folder(out_dir) as folder:
-        run_sweep(
-            spec,
-            folder,
-            workers=workers,
-            backend=backend,
-            scheduler=scheduler,
-            resume=resume,
-            progress=report,
-        )
-        frames = _frames_by_run(folder, spec.n_runs)
+    done = run_sweep(
+        spec,
+        out_dir,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        resume=resume,
+        progress=report,
+    )
+    if out_dir is None:  # kept in memory
+        runs, steps = done.runs, done.steps
+    else:
+        runs, steps = read_runs(out_dir), pd.concat(iter_steps(out_dir), ignore_index=True)
+    frames = _frames_by_run(runs, steps, spec.n_runs)
     return frames[:replicates], frames[replicates:]
 
 
-@contextmanager
-def _folder(out_dir: str | Path | None) -> Iterator[Path]:
-    if out_dir is not None:
-        yield Path(out_dir)
-        return
-    with tempfile.TemporaryDirectory(prefix="iran-sim-paired-") as tmp:
-        yield Path(tmp) / "runs"
-
-
-def _frames_by_run(folder: Path, n_runs: int) -> list[pd.DataFrame]:
+def _frames_by_run(runs: pd.DataFrame, steps: pd.DataFrame, n_runs: int) -> list[pd.DataFrame]:
     """Each run's monthly results, in run order (arm A's replicates, then arm B's)."""
-    runs = read_runs(folder, columns=["run_id", "status", "error"])
     failed = runs[runs["status"] != "ok"]
     if not failed.empty:
         raise SweepError(f"{len(failed)} runs failed (first: {failed['error'].iloc[0]})")
     if len(runs) != n_runs:
-        raise SweepError(f"{folder}: {n_runs - len(runs)} runs are missing; resume them")
-    steps = pd.concat(iter_steps(folder), ignore_index=True)
+        raise SweepError(f"{n_runs - len(runs)} runs are missing; resume them")
     by_run = {
         run_id: frame.drop(columns="run_id").sort_values("step").reset_index(drop=True)
         for run_id, frame in steps.groupby("run_id", sort=True)

@@ -11,6 +11,7 @@ import pytest
 from sweep_helpers import FAIL_AT, Interrupt, failing_simulate, small_spec, table
 
 from batch_runs.design.seeds import run_seed
+from batch_runs.design.spec import SweepSpec
 from batch_runs.execution import (
     SweepError,
     iter_steps,
@@ -232,3 +233,24 @@ def test_rows_are_whole_lines_with_the_header_columns(reference):
     )
     manifest = json.loads((reference / "manifest.json").read_text())
     assert manifest["columns"]["steps"] == header
+
+
+def test_without_a_folder_the_results_stay_in_memory_and_equal_the_files(tmp_path):
+    spec = SweepSpec(
+        parameters={"n_citizens": 100},
+        vary={"western_policy": ["engage", "refuse"]},
+        replicates=2,
+        steps=4,
+        seed=9,
+    )
+    on_disk = run_sweep(spec, tmp_path / "out", workers=1)
+    in_memory = run_sweep(spec, None, workers=1)
+    assert on_disk.runs is None and in_memory.out_dir is None and in_memory.files == ()
+    pd.testing.assert_frame_equal(
+        in_memory.runs.drop(columns="duration_s"),
+        read_runs(tmp_path / "out").drop(columns="duration_s"),
+    )
+    steps = pd.concat(iter_steps(tmp_path / "out"), ignore_index=True)
+    pd.testing.assert_frame_equal(in_memory.steps, steps)
+    with pytest.raises(SweepError, match="need an output folder"):
+        run_sweep(spec, None, resume=True)

@@ -6,7 +6,7 @@ import csv
 import io
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,7 +75,7 @@ class SweepSummary:
     ``status`` is ``complete`` when every run is recorded, else ``incomplete``.
     """
 
-    out_dir: Path
+    out_dir: Path | None
     total: int
     ok: int
     failed: int
@@ -85,6 +85,9 @@ class SweepSummary:
     elapsed_s: float
     status: str
     files: tuple[str, ...] = ()
+    # Without an output folder, the results themselves (runs table, monthly rows).
+    runs: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    steps: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
     @property
     def missing(self) -> int:

@@ -7,6 +7,7 @@ Ctrl-C or a killed process leaves at most a tail that :func:`recover` removes.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
 import threading
@@ -16,7 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from batch_runs.execution.common import RUNS_FILE, STEPS_FILE, SweepError
+import pandas as pd
+
+from batch_runs.execution.common import RUNS_FILE, STEPS_FILE, SweepError, csv_text
+from batch_runs.execution.readers import tidy_runs
 from batch_runs.execution.worker import Record
 
 # Longest time between fsyncs: a crash loses at most this much finished work.
@@ -75,6 +79,29 @@ class Journal:
         finally:
             os.close(self._runs)
             os.close(self._steps)
+
+
+class MemoryJournal:
+    """The journal of a sweep without a folder (the dashboard's runs): the same records,
+    kept in memory and read back as tables; nothing to resume, nothing on disk."""
+
+    def __init__(self, runs_header: list[str], steps_header: list[str]) -> None:
+        self._runs = [csv_text([runs_header])]
+        self._steps = [csv_text([steps_header])]
+
+    def append(self, record: Record) -> None:
+        _, _, runs_line, steps_text = record
+        self._steps.append(steps_text)
+        self._runs.append(runs_line)
+
+    def close(self) -> None:
+        """Nothing to flush."""
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The runs table (as :func:`read_runs` gives it) and the monthly rows."""
+        runs = pd.read_csv(io.StringIO("".join(self._runs)), dtype={"error": str})
+        steps = pd.read_csv(io.StringIO("".join(self._steps)))
+        return tidy_runs(runs), steps
 
 
 def _truncate_partial_line(path: Path) -> None:

@@ -40,6 +40,11 @@ def read_runs(out_dir: str | Path, columns: Sequence[str] | None = None) -> pd.D
         raise SweepError(f"{out_dir}: cannot read the runs table ({one_line(exc)})") from None
     if "run_id" not in frame:
         raise SweepError(f"{out_dir}: the runs table has no run_id column")
+    return tidy_runs(frame)
+
+
+def tidy_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """A runs table as readers return it: sorted by run_id, ``error`` "" when none."""
     if "error" in frame:
         frame["error"] = frame["error"].fillna("").astype(str)
     return frame.sort_values("run_id", kind="stable").reset_index(drop=True)

@@ -75,7 +75,7 @@ from batch_runs.execution.common import (
     csv_text,
 )
 from batch_runs.execution.executors import make_executor
-from batch_runs.execution.journal import Journal, recover
+from batch_runs.execution.journal import Journal, MemoryJournal, recover
 from batch_runs.execution.manifest import (
     check_resumable,
     code_version,
@@ -99,7 +99,7 @@ _MAX_POOL_RESTARTS = 3
 
 def run_sweep(
     spec: SweepSpec,
-    out_dir: str | Path,
+    out_dir: str | Path | None,
     *,
     workers: int | None = None,
     backend: str = "process",
@@ -112,6 +112,9 @@ def run_sweep(
     summary: RunSummary | None = None,
 ) -> SweepSummary:
     """Run every run of ``spec`` (or, with ``resume``, the missing ones) into ``out_dir``.
+
+    ``out_dir=None`` keeps the results in memory instead (no manifest, no resume): the
+    returned summary's ``runs`` and ``steps`` hold them, as the dashboard uses it.
 
     ``workers``: processes (process backend; default: CPU count; 1 runs in this
     process) or local Dask workers (dask backend without ``scheduler``).
@@ -129,7 +132,10 @@ def run_sweep(
     """
     started = time.perf_counter()
     workers = _check_options(spec, backend, workers, scheduler)
-    sweep = _Sweep.plan(spec, Path(out_dir), summary, simulate or model_simulate)
+    if out_dir is None and (resume or spec.format == "parquet"):
+        raise SweepError("--resume and --format parquet need an output folder")
+    folder = None if out_dir is None else Path(out_dir)
+    sweep = _Sweep.plan(spec, folder, summary, simulate or model_simulate)
     sweep.open_folder(resume)
     executor = make_executor(backend, workers, scheduler)
     loop_done = False
@@ -187,7 +193,7 @@ class _Sweep:
     """The state of one session of a sweep, from planning to the last manifest write."""
 
     spec: SweepSpec
-    out_dir: Path
+    out_dir: Path | None
     scenario: Scenario
     probe: pd.DataFrame
     runs_header: list[str]
@@ -203,11 +209,15 @@ class _Sweep:
     counts: dict[str, int] = field(default_factory=lambda: {"ok": 0, "failed": 0})
     skipped: int = 0
     lost: int = 0
-    journal: Journal | None = None
+    journal: Journal | MemoryJournal | None = None
 
     @classmethod
     def plan(
-        cls, spec: SweepSpec, out_dir: Path, summary: RunSummary | None, simulate: Simulate
+        cls,
+        spec: SweepSpec,
+        out_dir: Path | None,
+        summary: RunSummary | None,
+        simulate: Simulate,
     ) -> _Sweep:
         """Load the scenario and probe the design's first point: the columns it gives."""
         scenario = resolve_scenario(spec.scenario)
@@ -227,6 +237,8 @@ class _Sweep:
     def open_folder(self, resume: bool) -> None:
         """Refuse a folder that holds another sweep, or one that cannot be resumed."""
         out_dir = self.out_dir
+        if out_dir is None:
+            return
         _check_folder(out_dir)
         existing = _existing_outputs(out_dir) if out_dir.is_dir() else []
         if existing:
@@ -246,6 +258,10 @@ class _Sweep:
 
     def start_session(self, executor: Any, command: Sequence[str] | None, backend: str) -> None:
         """Create the folder, record this session in the manifest, open the journal."""
+        if self.out_dir is None:
+            self.session = {"started": now(), "backend": executor.name, "ran": 0}
+            self.journal = MemoryJournal(self.runs_header, self.steps_header)
+            return
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -381,6 +397,9 @@ class _Sweep:
         """Convert to Parquet when asked and complete; say what was done."""
         total = self.spec.n_runs
         complete = self.counts["ok"] + self.counts["failed"] == total
+        runs = steps = None
+        if isinstance(self.journal, MemoryJournal):
+            runs, steps = self.journal.tables()
         if complete and self.spec.format == "parquet" and not self.parquet_done:
             if self.journal is not None:
                 self.journal.close()
@@ -403,7 +422,9 @@ class _Sweep:
             lost=self.lost,
             elapsed_s=elapsed_s,
             status="complete" if complete else "incomplete",
-            files=tuple(_existing_outputs(self.out_dir)),
+            files=() if self.out_dir is None else tuple(_existing_outputs(self.out_dir)),
+            runs=runs,
+            steps=steps,
         )
 
     def close(self) -> None:
