@@ -17,10 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cli.dashboard import CHROMIUM, CHROMIUM_ARGS, dashboard_environment, solara_command
 
 STARTUP_TIMEOUT_S = 120
+
+
+# The browser tests share two cores with the rest of the suite (pytest-xdist): give the
+# page longer than Playwright's default 5 s before an expectation counts as failed.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -141,6 +141,16 @@ def test_step_advances_month_and_charts(dash: Dashboard) -> None:
     dash.assert_no_errors()
 
 
+def _settled_step(dash: Dashboard, tries: int = 15) -> int:
+    """The month once it has stayed the same for two seconds (fails if it never does)."""
+    for _ in range(tries):
+        before = dash.step
+        time.sleep(2.0)
+        if dash.step == before:
+            return before
+    raise AssertionError("the month kept moving after Pause")
+
+
 def test_play_advances_and_pause_stops(dash: Dashboard) -> None:
     dash.button("▶").click()
     dash.page.wait_for_function(
@@ -148,9 +158,10 @@ def test_play_advances_and_pause_stops(dash: Dashboard) -> None:
         timeout=120_000,
     )
     dash.button("❚❚").click()
-    expect(dash.button("Step")).to_be_enabled()
-    time.sleep(1.0)  # a month already under way when Pause was clicked still finishes
-    paused_at = dash.step
+    # On a loaded machine the pause reaches the server late, and a month already under
+    # way when Pause was clicked still finishes: wait until the month stops moving.
+    expect(dash.button("Step")).to_be_enabled(timeout=30_000)
+    paused_at = _settled_step(dash)
     time.sleep(2.0)
     assert dash.step == paused_at
     dash.wait_for_step(paused_at)
