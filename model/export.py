@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,3 +62,34 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_data_file(
+    path: Path,
+    parse: Callable[[str], Any],
+    error: type[Exception],
+    *,
+    missing: str,
+    unreadable: str,
+    invalid: str | None = None,
+) -> Any:
+    """Read a UTF-8 file and parse it, turning what a user can get wrong into one line.
+
+    A missing file raises ``error(missing)``; a file that cannot be read
+    ``error(f"{unreadable} (reason)")``; one that ``parse`` rejects (TOML and JSON decode
+    errors are ValueErrors) ``error(f"{invalid} (reason)")``, or the unreadable text.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(missing) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{unreadable} ({_reason(exc)})") from None
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise error(f"{invalid or unreadable} ({_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

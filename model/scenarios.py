@@ -20,6 +20,7 @@ from typing import Any
 
 from agents.faction import FactionSpec
 from agents.foreign_government import GovernmentSpec
+from model.export import read_data_file
 from model.oil_price_path import (
     OIL_PRICE_BOUNDS,
     OilPricePath,
@@ -150,12 +151,14 @@ def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
 
 
 def _read_toml(path: Path, where: str) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{where}: cannot read file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}: not valid TOML ({exc})") from None
+    data = read_data_file(
+        path,
+        tomllib.loads,
+        ScenarioError,
+        missing=f"{where}: scenario file not found",
+        unreadable=f"{where}: cannot read file",
+        invalid=f"{where}: not valid TOML",
+    )
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise ScenarioError(

@@ -17,6 +17,7 @@ from typing import Any
 
 from batch_runs.analysis.outcomes import Statistic, get_outcome
 from batch_runs.design.changes import Change, SetParameter, change_from_json
+from model.export import read_data_file
 from model.parameters import ParameterError
 from model.scenarios import EventSpec, Scenario
 
@@ -126,12 +127,13 @@ def load_claims(
 ) -> tuple[tuple[Experiment, ...], tuple[Critic, ...]]:
     """The experiments and critics of a claims file (ClaimsFileError naming the entry)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ClaimsFileError(f"{path}: claims file not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ClaimsFileError(f"{path}: cannot read the claims file ({exc})") from None
+    data = read_data_file(
+        path,
+        tomllib.loads,
+        ClaimsFileError,
+        missing=f"{path}: claims file not found",
+        unreadable=f"{path}: cannot read the claims file",
+    )
     unknown = sorted(set(data) - {"arms", "contexts", "experiment", "critic"})
     if unknown:
         raise ClaimsFileError(f"{path}: unknown table '{unknown[0]}'")

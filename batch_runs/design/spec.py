@@ -64,6 +64,7 @@ from batch_runs.design.dimensions import (
     sample_matrix,
 )
 from model import DEFAULT_MONTHS
+from model.export import read_data_file
 from model.parameters import SCHEMA, ParameterError, get_parameter
 from model.scenarios import Scenario
 
@@ -318,14 +319,14 @@ def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a TOML spec file; errors name the file and the key."""
     path = Path(path)
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{where}: spec file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{where}: cannot read file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{where}: not valid TOML ({exc})") from None
+    data = read_data_file(
+        path,
+        tomllib.loads,
+        SpecError,
+        missing=f"{where}: spec file not found",
+        unreadable=f"{where}: cannot read file",
+        invalid=f"{where}: not valid TOML",
+    )
     unknown = sorted(set(data) - _SPEC_KEYS)
     if unknown:
         raise SpecError(

@@ -27,10 +27,9 @@ from batch_runs.execution.common import (
     STEPS_FILE,
     STEPS_PARQUET,
     SweepError,
-    one_line,
 )
 from batch_runs.execution.readers import read_runs
-from model.export import write_atomic
+from model.export import read_data_file, write_atomic
 from model.scenarios import Scenario
 
 MANIFEST_VERSION = 1
@@ -117,12 +116,13 @@ def now() -> str:
 def read_manifest(out_dir: str | Path) -> dict[str, Any]:
     """The manifest of the sweep in ``out_dir`` (SweepError if missing or unreadable)."""
     path = Path(out_dir) / MANIFEST_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{out_dir}: no sweep here ({MANIFEST_FILE} not found)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SweepError(f"{path}: cannot read the manifest ({one_line(exc)})") from None
+    data = read_data_file(
+        path,
+        json.loads,
+        SweepError,
+        missing=f"{out_dir}: no sweep here ({MANIFEST_FILE} not found)",
+        unreadable=f"{path}: cannot read the manifest",
+    )
     if not isinstance(data, dict) or data.get("manifest_version") != MANIFEST_VERSION:
         raise SweepError(f"{path}: not a sweep manifest of this version of iran-sim")
     return data
