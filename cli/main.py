@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from cli.errors import Interrupted, UsageError
 from model.parameters import ParameterError
@@ -29,6 +30,8 @@ COMMANDS = (
     "frontier",
     "patterns",
     "calibrate",
+    "params",
+    "scenarios",
 )
 
 
@@ -39,12 +42,29 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def version_text() -> str:
+    """``iran-sim X (Mesa Y, Python Z)``: what a bug report needs."""
+    import platform
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"iran-sim {version('iran-sim')} (Mesa {version('mesa')}, "
+        f"Python {platform.python_version()})"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand module that is installed."""
     parser = OneLineParser(
         prog="iran-sim",
         description="Agent-based model of Iran's factional politics and Western engagement.",
     )
+    parser.add_argument("--version", action="version", version=version_text())
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=OneLineParser
     )
@@ -69,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ParameterError, ScenarioError) as exc:
         print(f"iran-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (e.g. ``| head``) has had enough: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"iran-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2
