@@ -223,10 +223,29 @@ def outcome_options(args: argparse.Namespace, scenario: Any) -> dict[str, Any]:
     return {"outcome": args.outcome, "statistic": statistic}
 
 
+# More worker processes than this many per core only add memory and switching: refused.
+MAX_WORKERS_PER_CORE = 8
+
+
 def check_execution_flags(args: argparse.Namespace) -> None:
-    """A scheduler address only makes sense with the Dask backend (UsageError)."""
+    """A scheduler address only with the Dask backend; a number of workers the machine
+    can hold (UsageError above ``MAX_WORKERS_PER_CORE`` per core, a warning above one)."""
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
+    cores = os.cpu_count() or 1
+    if args.workers is None or args.scheduler:  # a remote cluster has its own workers
+        return
+    if args.workers > MAX_WORKERS_PER_CORE * cores:
+        raise UsageError(
+            f"--workers {args.workers}: this machine has {cores} cores; use at most "
+            f"{MAX_WORKERS_PER_CORE * cores} (runs never go faster than the cores allow)"
+        )
+    if args.workers > cores:
+        print(
+            f"iran-sim: warning: --workers {args.workers} on {cores} cores: the workers "
+            "share the cores and the runs take no less time",
+            file=sys.stderr,
+        )
 
 
 def execution_options(args: argparse.Namespace) -> dict[str, Any]:

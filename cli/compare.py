@@ -45,13 +45,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"parameters of arm B (default {DEFAULT_B})",
     )
     parser.add_argument(
-        "--replicates", type=common.positive_int, default=50, help="replicate pairs (default 50)"
+        "--replicates",
+        type=common.at_least_two,
+        default=50,
+        help="replicate pairs (default 50; an interval needs two)",
     )
     parser.add_argument(
-        "--horizon",
+        "--steps",
         type=common.non_negative_int,
         default=DEFAULT_MONTHS,
-        help=f"months to simulate (default {DEFAULT_MONTHS})",
+        help=f"months to simulate, the horizon (default {DEFAULT_MONTHS})",
+    )
+    # The flag's old name, kept so that existing scripts still run.
+    parser.add_argument(
+        "--horizon", dest="steps", type=common.non_negative_int, help=argparse.SUPPRESS
     )
     common.add_scenario_flags(parser)  # --set applies to both arms; --a / --b override it
     common.add_seed_flag(parser)
@@ -96,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             b,
             scenario=args.scenario,
             replicates=args.replicates,
-            steps=args.horizon,
+            steps=args.steps,
             seed=args.seed,
             progress=lambda done, total: advance(),
             out_dir=out / "runs",
@@ -105,14 +112,14 @@ def run(args: argparse.Namespace) -> int:
     diffs = paired_differences(results_a, results_b)
     diffs.insert(0, "b", args.b)
     diffs.insert(0, "a", args.a)
-    horizon = diffs[diffs["step"] == args.horizon].reset_index(drop=True)
+    horizon = diffs[diffs["step"] == args.steps].reset_index(drop=True)
     common.make_out_dir(out)
     write_csv_atomic(diffs, out / FILES[0])
     write_csv_atomic(horizon, out / FILES[1])
     figure = comparison_figure(diffs, args.a, args.b)
     intro = (
         f"<p>{args.replicates} replicate pairs, scenario {args.scenario or 'baseline_2011'}, "
-        f"master seed {args.seed}, horizon {args.horizon} months. Replicate j of A and B "
+        f"master seed {args.seed}, horizon {args.steps} months. Replicate j of A and B "
         "share their seed (common random numbers).</p>"
     )
     write_html(out / FILES[2], f"Compare: A ({args.a}) vs B ({args.b})", [figure], intro)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cli.main import main
@@ -83,7 +84,7 @@ def test_compare_refuses_identical_arms(tmp_path: Path, capsys, a, b):
 
 def test_compare_set_applies_to_both_arms(tmp_path: Path):
     out = tmp_path / "o"
-    argv = ["compare", "--set", "n_citizens=200", "--replicates", "2", "--horizon", "3"]
+    argv = ["compare", "--set", "n_citizens=200", "--replicates", "2", "--steps", "3"]
     assert main([*argv, "--workers", "1", "--out", str(out)]) == 0
     assert (out / "horizon.csv").is_file()
 
@@ -100,3 +101,30 @@ def test_frontier_axis_fixed_by_set(tmp_path: Path, capsys):
     argv = ["frontier", "--x", "n_citizens", "--y", "oil_volatility", "--set", "n_citizens=300"]
     line = one_line_error(capsys, [*argv, "--out", str(tmp_path / "o")])
     assert "both an axis and fixed" in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["compare", "--replicates", "1"], "an interval needs two"),
+        (["claims", "--workers", "100000"], "--workers 100000: this machine has"),
+        (["sweep", "--vary", "leakage_rate=0.2,0.4", "--workers", "100000"], "use at most"),
+        (["run", "--steps", "10000000"], "from 0 to 1200"),
+    ],
+)
+def test_limits_give_one_line_and_exit_2(tmp_path, capsys, argv, fragment):
+    assert fragment in one_line_error(capsys, [*argv, "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_more_workers_than_cores_warns_but_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    argv = ["compare", "--set", "n_citizens=100", "--replicates", "2", "--steps", "2"]
+    assert main([*argv, "--workers", "2", "--out", str(tmp_path / "c")]) == 0
+    assert "warning: --workers 2 on 1 cores" in capsys.readouterr().err
+
+
+def test_compare_still_takes_its_old_horizon_flag(tmp_path):
+    argv = ["compare", "--set", "n_citizens=100", "--replicates", "2", "--horizon", "3"]
+    assert main([*argv, "--workers", "1", "--out", str(tmp_path / "c")]) == 0
+    assert (pd.read_csv(tmp_path / "c" / "horizon.csv")["step"] == 3).all()

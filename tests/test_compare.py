@@ -45,7 +45,7 @@ def test_compare_writes_csv_and_html_with_a_band_per_outcome(tmp_path, capsys):
     out = tmp_path / "cmp"
     argv = ["compare", "--a", "oil_price_initial=120,n_citizens=200"]
     argv += ["--b", "oil_price_initial=110,n_citizens=200", "--replicates", "4"]
-    assert main([*argv, "--horizon", "3", "--workers", "1", "--out", str(out)]) == 0
+    assert main([*argv, "--steps", "3", "--workers", "1", "--out", str(out)]) == 0
     diffs = pd.read_csv(out / "differences.csv")
     horizon = pd.read_csv(out / "horizon.csv")
     assert set(diffs["step"]) == {0, 1, 2, 3} and (horizon["step"] == 3).all()
@@ -98,7 +98,7 @@ def test_bad_compare_input_is_one_line_exit_2_and_nothing_written(args, tmp_path
     args = [str(tmp_path / a) if a == "FILE/x" else a for a in args]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "out")]
-    assert main(["compare", "--replicates", "2", "--horizon", "1", *args]) == 2
+    assert main(["compare", "--replicates", "2", "--steps", "1", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("iran-sim compare: error:")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE"]

@@ -23,7 +23,7 @@ COMMANDS = {
         ("claims.csv", "pairs.csv"),
     ),
     "compare": (
-        ["compare", *SMALL, "--replicates", "2", "--horizon", "6"],
+        ["compare", *SMALL, "--replicates", "2", "--steps", "6"],
         "batch_runs.paired",
         ("differences.csv", "horizon.csv"),
     ),
