@@ -131,3 +131,16 @@ def test_output_file_gets_ordinary_permissions(tmp_path: Path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_dev_keeps_the_callers_folder_for_the_paths_given(tmp_path: Path):
+    """``./dev iran-sim ...`` from another folder writes where the user stands."""
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "scen").mkdir()
+    scenario = (repo / "model" / "scenarios" / "baseline_2011.toml").read_text()
+    (tmp_path / "scen" / "mine.toml").write_text(scenario)
+    argv = [str(repo / "dev"), "iran-sim", "run", "--scenario", "scen/mine.toml"]
+    argv += ["--steps", "1", "--set", "n_citizens=100", "--out", "here.csv"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "here.csv").is_file() and not (repo / "here.csv").exists()
