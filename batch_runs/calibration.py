@@ -79,6 +79,7 @@ from batch_runs.design.calibration_spec import (
 )
 from batch_runs.design.spec import SweepSpec
 from batch_runs.execution import SweepProgress
+from batch_runs.execution.lock import LOCK_FILES, folder_lock
 from batch_runs.execution.manifest import code_version, provenance, scenario_digest
 from batch_runs.reporting.calibration_report import scenario_text, write_outputs
 from model.export import write_text_atomic
@@ -174,7 +175,7 @@ def _prepare(out_dir: Path, spec: CalibrationSpec, resume: bool) -> dict[str, An
     if not manifest_path.exists():
         if resume:
             raise CalibrationError(f"--resume: {out_dir} holds no calibration to complete")
-        if out_dir.exists() and any(out_dir.iterdir()):
+        if out_dir.exists() and any(f.name not in LOCK_FILES for f in out_dir.iterdir()):
             raise CalibrationError(
                 f"{out_dir} is not empty; choose another --out (or --resume a calibration)"
             )
@@ -301,12 +302,10 @@ def calibrate(
     spec: CalibrationSpec,
     out_dir: str | Path,
     *,
-    workers: int | None = None,
-    backend: str = "process",
-    scheduler: Any = None,
     resume: bool = False,
     progress: Callable[[CalibrationProgress], None] | None = None,
     command: Sequence[str] | None = None,
+    **execution: Any,
 ) -> CalibrationResult:
     """Screen the candidates (unless named), fit the selected ones by ABC-SMC, and write
     the results to ``out_dir``.
@@ -315,14 +314,31 @@ def calibrate(
     processes (or Dask); with ``resume`` a stopped calibration starts again with the same
     settings and reuses every batch already run (ELFI draws the same particles from the
     same seed, so the same sweeps come up). Raises CalibrationError (or SpecError) on
-    bad input before writing anything.
+    bad input before writing anything. ``execution``: ``workers``, ``backend`` and
+    ``scheduler`` of :func:`batch_runs.execution.run_sweep`.
     """
     elfi = import_elfi()
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CalibrationError(f"{out_dir}: exists and is not a folder")
+    with folder_lock(out_dir):
+        return _calibrate(elfi, spec, out_dir, started, resume, progress, command, **execution)
+
+
+def _calibrate(
+    elfi: Any,
+    spec: CalibrationSpec,
+    out_dir: Path,
+    started: float,
+    resume: bool,
+    progress: Callable[[CalibrationProgress], None] | None,
+    command: Sequence[str] | None,
+    **run_options: Any,
+) -> CalibrationResult:
+    """The calibration itself, with the folder held (see :func:`calibrate`)."""
     manifest = _open_manifest(out_dir, spec, resume, command)
     reporter = _Reporter(spec, progress, started)
-    run_options = {"workers": workers, "backend": backend, "scheduler": scheduler}
     screening, fitted = _select(spec, out_dir, run_options, reporter, manifest)
     result = _fit(elfi, spec, fitted, out_dir, run_options, reporter, manifest)
     posterior, rounds = posterior_tables(fitted, result)

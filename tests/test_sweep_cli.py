@@ -27,7 +27,8 @@ def test_sweep_from_flags_writes_the_three_files(tmp_path, capsys):
     out = tmp_path / "out"
     argv = ["sweep", *SMALL, "--vary", "western_policy=engage,refuse", "--replicates", "2"]
     assert main([*argv, "--seed", "5", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.csv", "steps.csv"]
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [".iran-sim.lock", "manifest.json", "runs.csv", "steps.csv"]  # lock kept
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("sweep: 4 ok, 0 failed of 4 runs")
     manifest = execution.read_manifest(out)

@@ -53,6 +53,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ from batch_runs.execution.common import (
 )
 from batch_runs.execution.executors import make_executor
 from batch_runs.execution.journal import Journal, MemoryJournal, recover
+from batch_runs.execution.lock import folder_lock
 from batch_runs.execution.manifest import (
     check_resumable,
     code_version,
@@ -136,19 +138,22 @@ def run_sweep(
         raise SweepError("--resume and --format parquet need an output folder")
     folder = None if out_dir is None else Path(out_dir)
     sweep = _Sweep.plan(spec, folder, summary, simulate or model_simulate)
-    sweep.open_folder(resume)
-    executor = make_executor(backend, workers, scheduler)
-    loop_done = False
-    try:
-        sweep.start_session(executor, command, backend)
-        sweep.loop(executor, progress, chunk_size)
-        executor.close()
-        loop_done = True
-        return sweep.finish(time.perf_counter() - started)
-    finally:
-        if not loop_done:
-            executor.close(cancel=True)
-        sweep.close()
+    if folder is not None:
+        _check_folder(folder)
+    with nullcontext() if folder is None else folder_lock(folder):
+        sweep.open_folder(resume)
+        executor = make_executor(backend, workers, scheduler)
+        loop_done = False
+        try:
+            sweep.start_session(executor, command, backend)
+            sweep.loop(executor, progress, chunk_size)
+            executor.close()
+            loop_done = True
+            return sweep.finish(time.perf_counter() - started)
+        finally:
+            if not loop_done:
+                executor.close(cancel=True)
+            sweep.close()
 
 
 def _check_options(spec: SweepSpec, backend: str, workers: Any, scheduler: Any) -> int:
@@ -239,7 +244,6 @@ class _Sweep:
         out_dir = self.out_dir
         if out_dir is None:
             return
-        _check_folder(out_dir)
         existing = _existing_outputs(out_dir) if out_dir.is_dir() else []
         if existing:
             if not resume:

@@ -56,7 +56,9 @@ class Dashboard:
             """([step, charts]) => {
                 const status = document.querySelector('.month-status .step');
                 if (!status || status.textContent !== String(step)) return false;
-                const month = document.querySelector('.month-status .month').textContent;
+                const monthNode = document.querySelector('.month-status .month');
+                if (!monthNode) return false;  // the page may be re-rendering it
+                const month = monthNode.textContent;
                 for (const c of charts) {
                     const plot = document.querySelector(`.chart-${c} .js-plotly-plot`);
                     if (!plot || !plot.data || plot.data[0].x.length !== step + 1) return false;
@@ -154,7 +156,10 @@ def _settled_step(dash: Dashboard, tries: int = 15) -> int:
 def test_play_advances_and_pause_stops(dash: Dashboard) -> None:
     dash.button("▶").click()
     dash.page.wait_for_function(
-        "() => +document.querySelector('.month-status .step').textContent >= 36",
+        """() => {
+            const status = document.querySelector('.month-status .step');
+            return !!status && +status.textContent >= 36;  // absent while it re-renders
+        }""",
         timeout=120_000,
     )
     dash.button("❚❚").click()
