@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from importlib import metadata
 
@@ -84,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``iran-sim``; returns the exit status (also used by the console script)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    stops = (signal.SIGTERM, signal.SIGHUP) if in_main_thread else ()
+    previous = {s: signal.signal(s, _stop) for s in stops}
     try:
         return int(args.func(args) or 0)
     except (UsageError, ParameterError, ScenarioError) as exc:
@@ -103,6 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"iran-sim {args.command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, a scheduler's time limit) and SIGHUP (a closed terminal) stop a
+    command the way Ctrl-C does: finished work is kept and the command says so."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

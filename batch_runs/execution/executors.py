@@ -6,11 +6,12 @@ does not know which one it drives.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from batch_runs.execution.common import SweepError, one_line
-from batch_runs.execution.worker import Job, RunContext, execute_chunk, ignore_sigint
+from batch_runs.execution.worker import Job, RunContext, execute_chunk, init_worker
 
 
 class InlineExecutor:
@@ -51,7 +52,10 @@ class ProcessExecutor:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self.slots, mp_context=self._context, initializer=ignore_sigint
+            max_workers=self.slots,
+            mp_context=self._context,
+            initializer=init_worker,
+            initargs=(os.getpid(),),
         )
 
     def submit(self, ctx: RunContext, chunk: list[Job]) -> Future:

@@ -23,25 +23,29 @@ from batch_runs.execution.common import RUNS_FILE, STEPS_FILE, SweepError, csv_t
 from batch_runs.execution.readers import tidy_runs
 from batch_runs.execution.worker import Record
 
+# The signals that stop a sweep the way Ctrl-C does (the command line turns SIGTERM and
+# SIGHUP into KeyboardInterrupt).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Longest time between fsyncs: a crash loses at most this much finished work.
 _FSYNC_INTERVAL_S = 2.0
 
 
 @contextmanager
 def _deferred_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C until the block is done (only in the main thread), so that a row is
-    never cut in two by KeyboardInterrupt."""
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is done (only in the main
+    thread), so that a row is never cut in two by an interruption."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[Any] = []
-    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
+    previous = {s: signal.signal(s, lambda *args: caught.append(args)) for s in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and callable(previous):
-            previous(*caught[0])
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught and callable(handler := previous[caught[0][0]]):
+            handler(*caught[0])
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -212,8 +212,11 @@ def new_manifest(
     }
 
 
-def finish_manifest(out_dir: Path, manifest: dict[str, Any], spec: Any) -> None:
-    """Record the end of this session: time, counts by status (read back from disk)."""
+def finish_manifest(
+    out_dir: Path, manifest: dict[str, Any], spec: Any, interrupted: bool = False
+) -> None:
+    """Record the end of this session: time, counts by status (read back from disk), and
+    ``interrupted`` when Ctrl-C, SIGTERM or SIGHUP stopped it before every run was done."""
     if not out_dir.is_dir() or not (out_dir / MANIFEST_FILE).exists():
         return
     try:
@@ -231,7 +234,9 @@ def finish_manifest(out_dir: Path, manifest: dict[str, Any], spec: Any) -> None:
         "failed": failed,
         "missing": spec.n_runs - ok - failed,
     }
-    manifest["status"] = "complete" if ok + failed == spec.n_runs else "incomplete"
+    complete = ok + failed == spec.n_runs
+    manifest["status"] = "complete" if complete else "interrupted" if interrupted else "incomplete"
+    session["status"] = manifest["status"]
     if (out_dir / RUNS_PARQUET).exists() and not (out_dir / RUNS_FILE).exists():
         manifest["files"] = {"runs": RUNS_PARQUET, "steps": STEPS_PARQUET}
     write_manifest(out_dir, manifest)

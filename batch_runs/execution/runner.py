@@ -150,6 +150,9 @@ def run_sweep(
             executor.close()
             loop_done = True
             return sweep.finish(time.perf_counter() - started)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM / SIGHUP turned into it
+            sweep.interrupted = True
+            raise
         finally:
             if not loop_done:
                 executor.close(cancel=True)
@@ -215,6 +218,7 @@ class _Sweep:
     skipped: int = 0
     lost: int = 0
     journal: Journal | MemoryJournal | None = None
+    interrupted: bool = False
 
     @classmethod
     def plan(
@@ -437,4 +441,4 @@ class _Sweep:
             self.journal.close()
             self.journal = None
         if self.session and self.manifest is not None:
-            finish_manifest(self.out_dir, self.manifest, self.spec)
+            finish_manifest(self.out_dir, self.manifest, self.spec, self.interrupted)

@@ -7,7 +7,9 @@ text, so that the parent only appends it to the journal.
 from __future__ import annotations
 
 import itertools
+import os
 import signal
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -127,9 +129,28 @@ def execute_chunk(ctx: RunContext, jobs: list[Job]) -> list[Record]:
     return [execute(ctx, job) for job in jobs]
 
 
-def ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the pool)."""
+# How often a worker checks that the sweep's parent process is still alive.
+PARENT_CHECK_INTERVAL_S = 1.0
+
+
+def init_worker(parent_pid: int) -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the pool), and a
+    worker whose parent has died (SIGKILL, a crash) exits instead of running on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watchdog"
+    ).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_INTERVAL_S)
+        try:
+            os.kill(parent_pid, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # it exists, under another user: a reused pid
+            os._exit(1)
 
 
 def headers(

@@ -1,0 +1,99 @@
+"""Faults a sweep must survive: SIGTERM or SIGHUP like Ctrl-C, workers that die with a
+killed parent, and --resume completing exactly what is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sweep_helpers import table
+
+from cli.main import main
+
+pytestmark = pytest.mark.slow
+ARGS = ["--vary", "n_citizens=200", "--steps", "36", "--replicates", "16", "--workers", "2"]
+
+
+def _start(out: Path) -> subprocess.Popen:
+    """A real sweep in its own session (so that its worker processes can be found)."""
+    exe = Path(sys.executable).with_name("iran-sim")
+    return subprocess.Popen(
+        [str(exe), "sweep", *ARGS, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _wait_for_runs(out: Path, count: int) -> None:
+    runs = out / "runs.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if runs.exists() and runs.read_bytes().count(b"\n") > count:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the sweep did not get going")
+
+
+def _session_processes(session: int) -> list[int]:
+    """Process ids of the live processes in a session (zombies excluded)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == session:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_until_gone(session: int, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while _session_processes(session) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _session_processes(session) == [], "worker processes outlived the sweep"
+
+
+def _resume_equals_a_clean_run(out: Path, tmp_path: Path) -> None:
+    assert main(["sweep", *ARGS, "--out", str(out), "--resume"]) == 0
+    clean = tmp_path / "clean"
+    assert main(["sweep", *ARGS, "--out", str(clean)]) == 0
+    for name in ("runs.csv", "steps.csv"):
+        assert table(out / name) == table(clean / name)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_a_sweep_like_ctrl_c(tmp_path, stop):
+    out = tmp_path / "stopped"
+    process = _start(out)
+    _wait_for_runs(out, 3)
+    os.kill(process.pid, stop)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    lines = err.strip().splitlines()
+    assert "interrupted" in lines[-1] and "--resume" in lines[-1]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert manifest["sessions"][-1]["status"] == "interrupted"
+    assert 0 < manifest["counts"]["missing"] < 16
+    _wait_until_gone(process.pid)
+    _resume_equals_a_clean_run(out, tmp_path)
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    out = tmp_path / "killed"
+    process = _start(out)
+    _wait_for_runs(out, 3)
+    assert len(_session_processes(process.pid)) > 1  # the parent and its workers
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    _wait_until_gone(process.pid)
+    _resume_equals_a_clean_run(out, tmp_path)
