@@ -28,7 +28,7 @@ def test_sweep_from_flags_writes_the_three_files(tmp_path, capsys):
     argv = ["sweep", *SMALL, "--vary", "western_policy=engage,refuse", "--replicates", "2"]
     assert main([*argv, "--seed", "5", "--out", str(out)]) == 0
     files = sorted(p.name for p in out.iterdir())
-    assert files == [".iran-sim.lock", "manifest.json", "runs.csv", "steps.csv"]  # lock kept
+    assert files == [".iran-sim.lock", "journal.csv", "manifest.json", "runs.csv", "steps.csv"]
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("sweep: 4 ok, 0 failed of 4 runs")
     manifest = execution.read_manifest(out)

@@ -112,7 +112,7 @@ def test_resume_after_an_interruption_runs_exactly_the_missing_runs(reference, t
     with pytest.raises(KeyboardInterrupt):
         run_sweep(small_spec(), tmp_path, workers=1, simulate=Interrupt(after=7))
     manifest = read_manifest(tmp_path)
-    assert manifest["status"] == "incomplete" and manifest["counts"]["ok"] == 7
+    assert manifest["status"] == "interrupted" and manifest["counts"]["ok"] == 7
     assert len(table(tmp_path / "runs.csv")) == 1 + 7
     seen = []
     summary = run_sweep(

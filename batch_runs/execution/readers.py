@@ -144,3 +144,4 @@ def convert_to_parquet(
     write_atomic(out_dir / STEPS_PARQUET, write_steps)
     (out_dir / RUNS_FILE).unlink()
     (out_dir / STEPS_FILE).unlink()
+    (out_dir / "journal.csv").unlink(missing_ok=True)  # it checked the CSV files only

@@ -76,7 +76,7 @@ from batch_runs.execution.common import (
     csv_text,
 )
 from batch_runs.execution.executors import make_executor
-from batch_runs.execution.journal import Journal, MemoryJournal, recover
+from batch_runs.execution.journal import Journal, MemoryJournal
 from batch_runs.execution.lock import folder_lock
 from batch_runs.execution.manifest import (
     check_resumable,
@@ -89,6 +89,7 @@ from batch_runs.execution.manifest import (
     write_manifest,
 )
 from batch_runs.execution.readers import convert_to_parquet, recorded_from_parquet
+from batch_runs.execution.recovery import JOURNAL_FILE, JOURNAL_HEADER, recover
 from batch_runs.execution.worker import RunContext, chunks, headers, jobs, probe_run
 from batch_runs.execution.worker import simulate as model_simulate
 from model.export import write_atomic
@@ -274,7 +275,10 @@ class _Sweep:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SweepError(f"{self.out_dir}: cannot create the folder ({exc.strerror})") from None
-        self.session = {
+        resuming = self.manifest is not None
+        if resuming:  # check and repair first: damage refused leaves the folder as it was
+            self._recover_journal()
+        session = {
             "command": list(command) if command is not None else None,
             "started": now(),
             "finished": None,
@@ -283,23 +287,25 @@ class _Sweep:
             "ran": 0,
         }
         if self.manifest is None:
-            self.manifest = self._new_manifest(backend)
-        self.manifest["sessions"].append(self.session)
+            self.manifest = self._new_manifest(backend, session)
+        self.manifest["sessions"].append(session)
         self.manifest["status"] = "running"
         write_manifest(self.out_dir, self.manifest)
-        self._recover_journal()
+        self.session = session
+        if not resuming:  # a new sweep: its files, with their headers
+            self._recover_journal()
         if self.spec.n_runs - self.skipped:
             self.journal = Journal(self.out_dir)
 
-    def _new_manifest(self, backend: str) -> dict[str, Any]:
+    def _new_manifest(self, backend: str, session: dict[str, Any]) -> dict[str, Any]:
         extra = ("dask", "distributed") if backend == "dask" else ()
         extra += ("pyarrow",) if self.spec.format == "parquet" else ()
         return new_manifest(
             self.spec,
             self.identity,
             self.scenario.name,
-            self.session["command"],
-            self.session["started"],
+            session["command"],
+            session["started"],
             {"runs": self.runs_header, "steps": self.steps_header},
             extra,
         )
@@ -316,6 +322,7 @@ class _Sweep:
             for name, header in ((RUNS_FILE, self.runs_header), (STEPS_FILE, self.steps_header)):
                 text = csv_text([header])
                 write_atomic(self.out_dir / name, lambda tmp, t=text: tmp.write_text(t))
+            write_atomic(self.out_dir / JOURNAL_FILE, lambda tmp: tmp.write_text(JOURNAL_HEADER))
         self.skipped = len(self.done)
 
     def loop(

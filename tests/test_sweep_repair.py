@@ -1,0 +1,103 @@
+"""--resume is exact: damaged or missing monthly rows are found and their runs rerun;
+damage that cannot be repaired is refused with one line and nothing is changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sweep_helpers import small_spec, table
+
+from batch_runs.execution import SweepError, read_manifest, run_sweep
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("clean")
+    run_sweep(small_spec(), out, workers=1)
+    return out
+
+
+def _copy(clean: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "damaged"
+    out.mkdir()
+    for name in ("runs.csv", "steps.csv", "journal.csv", "manifest.json"):
+        (out / name).write_bytes((clean / name).read_bytes())
+    return out
+
+
+def _resume_matches(out: Path, clean: Path, rerun: int) -> None:
+    summary = run_sweep(small_spec(), out, workers=1, resume=True)
+    assert summary.ran == rerun and summary.ok == summary.total
+    for name in ("runs.csv", "steps.csv"):
+        assert table(out / name) == table(clean / name)
+
+
+def _cut_steps(out: Path, keep_bytes: int) -> None:
+    data = (out / "steps.csv").read_bytes()
+    (out / "steps.csv").write_bytes(data[:keep_bytes])
+
+
+def test_a_truncated_steps_file_reruns_the_runs_it_lost(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    lines = (out / "steps.csv").read_bytes().splitlines(keepends=True)
+    kept = b"".join(lines[: len(lines) // 2])
+    _cut_steps(out, len(kept) + 25)  # half the file, then a torn line
+    lost = {int(line.split(b",")[0]) for line in lines[len(lines) // 2 - 1 :]}
+    _resume_matches(out, clean, rerun=len(lost))
+
+
+def test_garbage_and_nul_bytes_in_the_steps_file_are_repaired(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    lines = (out / "steps.csv").read_bytes().splitlines(keepends=True)
+    victim = int(lines[10].split(b",")[0])
+    lines[10] = lines[10][:8] + b"\0\0\0" + lines[10][11:]  # bytes overwritten in place
+    lines.insert(20, b"not,a,row\n")
+    (out / "steps.csv").write_bytes(b"".join(lines))
+    _resume_matches(out, clean, rerun=1)
+    assert victim in {int(row[0]) for row in table(out / "runs.csv")[1:]}
+
+
+def test_rows_written_twice_are_found(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    lines = (out / "steps.csv").read_bytes().splitlines(keepends=True)
+    (out / "steps.csv").write_bytes(b"".join([*lines, lines[5]]))
+    _resume_matches(out, clean, rerun=1)
+
+
+def test_a_folder_without_a_journal_is_trusted_and_given_one(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    (out / "journal.csv").unlink()
+    _resume_matches(out, clean, rerun=0)
+    assert (out / "journal.csv").read_text().count("\n") == 1 + small_spec().n_runs
+
+
+@pytest.mark.parametrize(
+    ("damage", "fragment"),
+    [
+        (lambda out: _replace_line(out / "runs.csv", 3, b"zz,garbage\n"), "line 4 is damaged"),
+        (lambda out: _replace_line(out / "runs.csv", 0, b"a,b\n"), "does not have the sweep's"),
+        (lambda out: (out / "manifest.json").write_text("{"), "cannot read the manifest"),
+    ],
+)
+def test_damage_that_cannot_be_repaired_is_refused_and_changes_nothing(
+    clean, tmp_path, damage, fragment
+):
+    out = _copy(clean, tmp_path)
+    damage(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    with pytest.raises(SweepError, match=fragment) as info:
+        run_sweep(small_spec(), out, workers=1, resume=True)
+    assert "\n" not in str(info.value)
+    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert after == before
+
+
+def _replace_line(path: Path, index: int, line: bytes) -> None:
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[index] = line
+    path.write_bytes(b"".join(lines))
+
+
+def test_the_manifest_records_each_session(clean):
+    assert read_manifest(clean)["status"] == "complete"
