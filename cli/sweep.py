@@ -149,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
     """Validate, run the sweep, print a one-line summary; exit 1 if a run failed."""
     common.check_execution_flags(args)
     spec = build_spec(args)
-    if args.resume and not (Path(args.out) / MANIFEST_FILE).exists():
+    sweep_files = (MANIFEST_FILE, "runs.csv", "steps.csv", "runs.parquet")
+    if args.resume and not any((Path(args.out) / name).exists() for name in sweep_files):
         print(f"sweep: nothing to resume in {args.out}; starting a new sweep", file=sys.stderr)
     reporter = SweepReporter(spec.n_runs)
     with common.resumable(args.out, reporter, counts=reporter.counts):

@@ -101,3 +101,14 @@ def _replace_line(path: Path, index: int, line: bytes) -> None:
 
 def test_the_manifest_records_each_session(clean):
     assert read_manifest(clean)["status"] == "complete"
+
+
+def test_a_deleted_manifest_is_named_not_mistaken_for_an_empty_folder(clean, tmp_path, capsys):
+    from cli.main import main
+
+    out = _copy(clean, tmp_path)
+    (out / "manifest.json").unlink()
+    argv = ["sweep", "--vary", "leakage_rate=0.2,0.4", "--steps", "3", "--out", str(out)]
+    assert main([*argv, "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "manifest.json is missing but" in err[0]

@@ -256,6 +256,11 @@ class _Sweep:
                     f"{out_dir} already holds a sweep ({existing[0]}); use --resume to "
                     "complete it, or choose another --out"
                 )
+            if MANIFEST_FILE not in existing:
+                raise SweepError(
+                    f"cannot resume {out_dir}: {MANIFEST_FILE} is missing but "
+                    f"{existing[0]} is there; restore the manifest or choose another --out"
+                )
             self.manifest = read_manifest(out_dir)
             check_resumable(out_dir, self.manifest, self.identity)
         self.parquet_done = (out_dir / RUNS_PARQUET).exists() and not (out_dir / RUNS_FILE).exists()
