@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,9 +29,12 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
     On any error or interruption (Ctrl-C included) the temporary file is removed and
-    ``path`` is left as it was.
+    ``path`` is left as it was. A symbolic link stays a link (the file it points to is
+    replaced), and a file that exists keeps its permissions.
     """
-    path = check_writable(path)
+    requested = Path(path)
+    path = check_writable(requested.resolve() if requested.is_symlink() else requested)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -39,15 +43,16 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        # mkstemp creates the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        if mode is None:  # mkstemp creates the file private (0600): the usual permissions
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         # Name the file the user asked for, not the temporary one.
-        raise OSError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise OSError(f"{requested}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

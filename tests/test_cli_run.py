@@ -144,3 +144,21 @@ def test_dev_keeps_the_callers_folder_for_the_paths_given(tmp_path: Path):
     done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "here.csv").is_file() and not (repo / "here.csv").exists()
+
+
+def test_out_onto_an_existing_file_keeps_its_mode_and_a_link_stays_a_link(tmp_path: Path):
+    from model.export import write_csv_atomic
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    private = tmp_path / "private.csv"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    write_csv_atomic(frame, private)
+    assert oct(private.stat().st_mode & 0o777) == "0o600" and private.read_text() == "a\n1\n2\n"
+    target = tmp_path / "data" / "real.csv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    write_csv_atomic(frame, link)
+    assert link.is_symlink() and target.read_text() == "a\n1\n2\n"
