@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from cli.main import main
 
 pytestmark = pytest.mark.slow
 ARGS = ["--vary", "n_citizens=200", "--steps", "36", "--replicates", "16", "--workers", "2"]
+FAULT_ARGS = ["--vary", "n_citizens=300", "--steps", "60", "--replicates", "120", "--workers", "2"]
 
 
 def _start(out: Path) -> subprocess.Popen:
@@ -97,3 +99,33 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     process.wait()
     _wait_until_gone(process.pid)
     _resume_equals_a_clean_run(out, tmp_path)
+
+
+def test_twenty_random_kills_and_resumes_end_in_the_clean_sweeps_files(tmp_path):
+    """Kill the sweep at random moments (SIGKILL and SIGTERM in turn) 20 times, resuming
+    each time; the files must then hold exactly the clean sweep's rows."""
+    rng = random.Random(2026)
+    out = tmp_path / "faulty"
+    exe = Path(sys.executable).with_name("iran-sim")
+    argv = [str(exe), "sweep", *FAULT_ARGS, "--out", str(out)]
+    kills = 0
+    while kills < 20:
+        process = subprocess.Popen(
+            argv + (["--resume"] if out.exists() else []),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(0.5, 2.5))
+        if process.poll() is not None:  # it finished before the kill
+            break
+        os.kill(process.pid, signal.SIGKILL if kills % 2 == 0 else signal.SIGTERM)
+        process.wait()
+        kills += 1
+        _wait_until_gone(process.pid)
+    assert kills >= 10, "the sweep finished too fast to be killed often"
+    assert main(["sweep", *FAULT_ARGS, "--out", str(out), "--resume"]) == 0
+    clean = tmp_path / "clean"
+    assert main(["sweep", *FAULT_ARGS, "--out", str(clean)]) == 0
+    for name in ("runs.csv", "steps.csv"):
+        assert table(out / name) == table(clean / name)
