@@ -66,13 +66,18 @@ def snowball_sample(adjacency: sp.csr_matrix, size: int, seed: int) -> np.ndarra
     return np.array(sorted(picked), dtype=np.int64)
 
 
+LAYOUT_SEED_RANGE = 2**32
+
+
 def layout_sample(adjacency: sp.csr_matrix, ids: np.ndarray, seed: int) -> NetworkSample:
     """A seeded force-directed layout of the sampled citizens and their links."""
     sub = adjacency[ids][:, ids].tocoo()
     graph = nx.Graph()
     graph.add_nodes_from(range(len(ids)))
     graph.add_edges_from((int(i), int(j)) for i, j in zip(sub.row, sub.col, strict=True) if i < j)
-    pos = nx.spring_layout(graph, seed=seed, iterations=60)
+    # networkx seeds numpy's legacy generator, which takes seeds below 2**32 only; the
+    # model takes any whole number, so the layout uses the seed's low 32 bits.
+    pos = nx.spring_layout(graph, seed=seed % LAYOUT_SEED_RANGE, iterations=60)
     xy = np.array([pos[i] for i in range(len(ids))])
     rows, cols = sub.row[sub.row < sub.col], sub.col[sub.row < sub.col]
     edge_x = np.column_stack([xy[rows, 0], xy[cols, 0], np.full(rows.size, np.nan)]).ravel()

@@ -323,3 +323,12 @@ def test_forest_rows_put_the_first_outcome_on_top() -> None:
     assert trajectories_title("engage", "refuse", 1) == "engage (A) vs refuse (B): one paired run"
     fig = trajectories_figure(result.runs_a, result.runs_b, outcomes, "engage", "refuse")
     assert not any(t.fill == "toself" for t in fig.data)  # no band without replicates
+
+
+def test_every_seed_the_form_accepts_draws_its_network():
+    from dashboard.network import sample_for
+
+    for seed in (0, 2**32 - 1, 2**32, 2**64 + 5):
+        model = IranModel(rng=seed, n_citizens=100)
+        sample = sample_for(model)
+        assert len(sample.ids) > 0 and np.isfinite(sample.x).all()
