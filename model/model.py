@@ -230,6 +230,10 @@ class IranModel(mesa.Model):
             elections.hold_election(self, vetting_draws)
         # 8. Data collection.
         self.datacollector.collect(self)
+        # Mesa's sign that the run is over: the dashboard's Play stops at the scenario's
+        # last month. run() and sweeps may still go on (they do not read it).
+        if self.steps >= self.months:
+            self.running = False
 
     def run(self, steps: int | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Run ``steps`` months (default: the scenario's ``months``); ``progress`` (if

@@ -133,3 +133,13 @@ def test_mesas_scenario_carries_the_runs_seed_and_parameters():
     model.step()
     with pytest.raises(ValueError, match="during model run"):
         model.scenario.n_citizens = 10
+
+
+def test_the_run_is_over_at_the_scenarios_last_month_and_may_go_on():
+    model = IranModel("history_2003", rng=3, n_citizens=100)
+    model.run(model.months - 1)
+    assert model.running
+    model.step()
+    assert not model.running and model.steps == model.months
+    model.run(2)  # past the horizon on request (sweeps with more steps)
+    assert len(model.results()) == model.months + 3
