@@ -101,24 +101,16 @@ def add_pairs_flag(
 
 def add_steps_flag(parser: argparse.ArgumentParser, help: str | None = None) -> None:
     """``--steps``: the months of every run of a paired analysis (at least one)."""
-    parser.add_argument(
-        "--steps",
-        type=positive_int,
-        default=DEFAULT_MONTHS,
-        help=help or f"months per run (default {DEFAULT_MONTHS})",
-    )
+    help = help or f"months per run (default {DEFAULT_MONTHS})"
+    parser.add_argument("--steps", type=positive_int, default=DEFAULT_MONTHS, help=help)
 
 
 def add_seed_flag(
     parser: argparse.ArgumentParser, default: int | None = 0, help: str | None = None
 ) -> None:
     """``--seed``: the master seed every run's seed derives from."""
-    parser.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=default,
-        help=help or f"master seed (default {default})",
-    )
+    help = help or f"master seed (default {default})"
+    parser.add_argument("--seed", type=non_negative_int, default=default, help=help)
 
 
 def add_execution_flags(

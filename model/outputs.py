@@ -82,6 +82,18 @@ def _index(name, label, description, claims="", direction=0, group="", **kw) -> 
     )
 
 
+def _quantity(
+    name: str,
+    label: str,
+    description: str,
+    unit: str,
+    claims: str = "C4",
+    group: str = "Oil exports and revenue",
+) -> Column:
+    """A non-negative quantity with a unit of its own (oil), read from the attribute."""
+    return Column(name, label, description, unit, name, 0.0, None, claims, group=group)
+
+
 def _count(name, label, description, counter, claims="", direction=0, headline=False) -> Column:
     """A count of diplomatic events so far (never decreases)."""
     return Column(
@@ -260,37 +272,17 @@ OUTPUTS: tuple[Column, ...] = (
         SANCTIONS,
         headline=True,
     ),
-    Column(
-        "oil_price",
-        "Oil price",
-        "Oil price.",
-        "USD per barrel, > 0",
-        "oil_price",
-        0.0,
-        None,
-        group="Oil price (USD/bbl)",
+    _quantity(
+        "oil_price", "Oil price", "Oil price.", "USD per barrel, > 0", "", "Oil price (USD/bbl)"
     ),
-    Column(
+    _quantity(
         "oil_exports",
         "Oil exports",
         "Iran's crude oil exports: capacity less what oil-export sanctions bar (C4).",
         "million barrels per day, >= 0",
-        "oil_exports",
-        0.0,
-        None,
-        "C4",
-        group="Oil exports and revenue",
     ),
-    Column(
-        "oil_revenue",
-        "Oil revenue",
-        "Oil revenue: exports x price.",
-        "billion USD per month, >= 0",
-        "oil_revenue",
-        0.0,
-        None,
-        "C4",
-        group="Oil exports and revenue",
+    _quantity(
+        "oil_revenue", "Oil revenue", "Oil revenue: exports x price.", "billion USD per month, >= 0"
     ),
     _index("economic_health", "Economic health", "Iran's economic health.", "C7", 0, ECONOMY),
     _index(

@@ -18,6 +18,9 @@ from batch_runs.execution import simulate
 
 FAIL_AT = 0.5  # leakage_rate of the design point whose runs fail
 STOP_AFTER_FILE = "stop_after.txt"
+# The smallest real claims audit: one claim, no critics, two pairs of 3-month runs.
+SMALL_AUDIT = ["claims", "--claims", "C6", "--no-critics", "--replicates", "2", "--steps", "3"]
+SMALL_AUDIT += ["--set", "n_citizens=100", "--workers", "1"]
 
 
 def small_spec(**changes: Any) -> SweepSpec:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sweep_helpers import SMALL_AUDIT
 
 from batch_runs.execution import SweepError
 from batch_runs.execution.lock import HOLDER_FILE, LOCK_FILES, folder_lock
@@ -43,27 +44,8 @@ def test_a_second_writer_is_refused_naming_the_holder(held, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"is in use by another iran-sim (pid {pid}" in err[0]
     assert sorted(p.name for p in folder.iterdir()) == sorted(LOCK_FILES)  # nothing written
-    assert (
-        main(
-            [
-                "claims",
-                "--claims",
-                "C6",
-                "--no-critics",
-                "--replicates",
-                "2",
-                "--steps",
-                "2",
-                "--set",
-                "n_citizens=100",
-                "--out",
-                str(folder.parent / "a"),
-                "--workers",
-                "1",
-            ]
-        )
-        == 0
-    )  # another folder is free
+    other = folder.parent / "a"
+    assert main([*SMALL_AUDIT, "--out", str(other)]) == 0  # another folder is free
 
 
 def test_the_lock_is_released_when_its_holder_dies(held):

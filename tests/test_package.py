@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sweep_helpers import SMALL_AUDIT
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,24 +89,7 @@ def test_the_installed_commands_run_outside_the_repository(installed, tmp_path):
         "--out",
         "sweep",
     )
-    _run(
-        installed,
-        tmp_path,
-        "iran-sim",
-        "claims",
-        "--claims",
-        "C6",
-        "--no-critics",
-        "--replicates",
-        "2",
-        "--steps",
-        "3",
-        *small,
-        "--workers",
-        "1",
-        "--out",
-        "claims",
-    )
+    _run(installed, tmp_path, "iran-sim", *SMALL_AUDIT, "--out", "claims")
     assert (tmp_path / "claims" / "claims.csv").is_file()
     listed = _run(installed, tmp_path, "iran-sim", "scenarios").stdout
     assert "history_2003" in listed
