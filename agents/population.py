@@ -3,14 +3,24 @@
 One Mesa agent holds the citizens as rows of numpy arrays and their small-world
 network as a sparse matrix; every monthly rule is a handful of vector operations and
 two sparse matrix-vector products, with no Python call per citizen (ODD §2.4).
+
+The rules below are numpy, as the ODD states them (§7.7). The model runs a citizen's
+month through ``Population.live_month``: when Numba is installed, that is one compiled
+pass over the citizens (``agents/population_kernels.py``) that gives the same numbers bit
+for bit; ``IRAN_SIM_KERNEL=numpy`` runs the numpy rules instead (ODD §2.4).
 """
 
 from __future__ import annotations
 
+import functools
+import os
+from types import ModuleType
+
 import mesa
 import numpy as np
+import scipy.sparse as sp
 
-from agents.network import row_normalised, small_world_adjacency
+from agents.network import inverse_degree, row_normalised, small_world_adjacency
 
 # A faction at or above this stance leans to compromise with the West (the midpoint).
 COMPROMISE_STANCE = 0.5
@@ -27,6 +37,37 @@ BLAME_SIDE_SCALE = 2.0
 # blame the West more, more liberal ones less (the midpoint of the scale).
 NEUTRAL_IDEOLOGY = 0.5
 
+# The environment variable that chooses how a citizen's month runs: "numba" (the
+# compiled pass, the default when Numba is installed) or "numpy" (the vectorised rules).
+KERNEL_VARIABLE = "IRAN_SIM_KERNEL"
+KERNELS = ("numba", "numpy")
+
+
+@functools.cache
+def compiled_kernels() -> ModuleType | None:
+    """The compiled kernel's module, or None without Numba (imported on first use, so
+    that importing the model does not pay for importing Numba)."""
+    try:
+        from agents import population_kernels
+    except ImportError:
+        return None
+    return population_kernels
+
+
+def kernel_choice() -> str:
+    """The kernel a new population uses: ``IRAN_SIM_KERNEL`` if set, else Numba's when
+    it is installed, else numpy's. Both give the same results (ODD §2.4)."""
+    wanted = os.environ.get(KERNEL_VARIABLE, "").strip().lower()
+    if wanted not in ("", *KERNELS):
+        raise ValueError(f"{KERNEL_VARIABLE} must be 'numba' or 'numpy', not {wanted!r}")
+    if wanted == "numpy":
+        return "numpy"
+    if compiled_kernels() is None:
+        if wanted == "numba":
+            raise ValueError(f"{KERNEL_VARIABLE}=numba, but Numba is not installed")
+        return "numpy"
+    return "numba"
+
 
 class Population(mesa.Agent):
     """The Iranian population as ``n`` heterogeneous citizens on a social network.
@@ -39,6 +80,10 @@ class Population(mesa.Agent):
     ``approval`` (n x factions), ``preferred`` (faction index) and ``active`` (Epstein's
     protest state). ``taste`` (n x factions) is a fixed personal liking for each faction
     that makes preferences heterogeneous.
+
+    ``kernel`` says how ``live_month`` runs: ``"numba"`` (one compiled pass, which keeps
+    no approval matrix: ``approval`` is rebuilt from the month's inputs when read) or
+    ``"numpy"`` (the rule methods in turn). Both give the same numbers.
     """
 
     def __init__(
@@ -51,6 +96,7 @@ class Population(mesa.Agent):
         super().__init__(model)
         p = model.params
         self.n = n
+        self.kernel = kernel_choice()
         concentration = p.ideology_concentration
         mean = p.ideology_mean
         self.ideology = rng.beta(mean * concentration, (1 - mean) * concentration, n)
@@ -58,7 +104,7 @@ class Population(mesa.Agent):
         self.exposure = EXPOSURE_MIN + EXPOSURE_RANGE * rng.beta(EXPOSURE_SHAPE, EXPOSURE_SHAPE, n)
         self.taste = rng.normal(0.0, p.taste_sd, (n, n_factions))
         self.adjacency = small_world_adjacency(n, p.network_degree, p.network_rewiring, rng)
-        self.neighbour_mean = row_normalised(self.adjacency)
+        self.inverse_degree = inverse_degree(self.adjacency)
         self.hardship = np.zeros(n)
         self.blame_west = self._own_blame(p.narrative_initial)
         self.resentment = np.zeros(n)
@@ -68,18 +114,157 @@ class Population(mesa.Agent):
         self.approval = np.zeros((n, n_factions))
         self.preferred = np.zeros(n, dtype=np.int64)
         self.active = np.zeros(n, dtype=bool)
+        # The compiled pass writes next month's blame and protest states here and swaps
+        # (neighbour means need everyone's previous values). It also leaves the
+        # citizens' regime approval (``_regime``) for the power it was given and the
+        # share preferring compromise for the stances it was given (``_judged_with``),
+        # valid until the approval changes.
+        self._spare_blame = np.empty(0)
+        self._spare_active = np.empty(0, dtype=bool)
+        self._judged_with: dict | None = None
+
+    @functools.cached_property
+    def neighbour_mean(self) -> sp.csr_matrix:
+        """The matrix that averages over a citizen's neighbours (built on first use: the
+        compiled pass reads ``adjacency`` and ``inverse_degree`` instead)."""
+        return row_normalised(self.adjacency)
+
+    @property
+    def approval(self) -> np.ndarray:
+        """Approval of each faction by each citizen (n x factions) as last judged
+        (7.7.5); after a compiled month it is rebuilt from that month's inputs on first
+        read, with the same formula."""
+        self._fix_approval()
+        return self._approval
+
+    @approval.setter
+    def approval(self, value: np.ndarray) -> None:
+        self._approval = value
+        self._judged_with = None
+
+    def _fix_approval(self) -> None:
+        # Before a rule moves the inputs of the approval a compiled month left unbuilt.
+        if self._approval is None:
+            self._approval = self._approval_of(*self._judged)
 
     def settle(self, economic_health: float) -> None:
         """Start at rest: hardship from the economy and resentment at its equilibrium
         (the hardship not blamed on the West), so that month 1 holds no drift that no
         event caused (ODD 5.1)."""
+        self._fix_approval()
         self.feel_economy(economic_health)
         self.resentment = self.hardship * (1.0 - self.blame_west)
 
-    # --- the monthly rules, called in this order by the model ------------------------
+    # --- the monthly rules ----------------------------------------------------------------
+
+    def live_month(
+        self,
+        economic_health: float,
+        narrative_credibility: float,
+        stance: np.ndarray,
+        prestige: np.ndarray,
+        president: int,
+        talks_active: bool,
+        power: np.ndarray,
+        repression: float,
+    ) -> np.ndarray:
+        """The citizens' month (ODD 7.7.2–7.7.6): ``feel_economy``, ``attribute_blame``,
+        ``judge_factions`` and ``decide_protest`` in turn; returns each faction's
+        legitimacy. With the compiled kernel this is one pass over the citizens with the
+        same results; ``power`` must be the power before this month's shift (7.7.6)."""
+        if self.kernel == "numpy":
+            self.feel_economy(economic_health)
+            self.attribute_blame(narrative_credibility)
+            legitimacy = self.judge_factions(stance, prestige, president, talks_active)
+            self.decide_protest(power, repression)
+            return legitimacy
+        kernels = compiled_kernels()
+        p = self.model.params
+        stance, prestige, power = (np.array(a, dtype=float) for a in (stance, prestige, power))
+        if self._spare_blame.size != self.n:
+            self._make_scratch(kernels)
+        totals = np.empty(stance.size)
+        leaning = np.zeros(1, dtype=np.int64)
+        kernels.live_month(
+            *self._network,
+            self.ideology,
+            self.exposure,
+            self.risk_aversion,
+            self.taste,
+            self.hardship,
+            self.blame_west,
+            self.resentment,
+            self.resolve,
+            self.political_grievance,
+            self.active,
+            self.taken_to_streets,
+            self.preferred,
+            self._spare_blame,
+            self._spare_active,
+            self._regime,
+            totals,
+            leaning,
+            *self._blame_constants(economic_health, narrative_credibility),
+            stance,
+            prestige,
+            stance >= COMPROMISE_STANCE,
+            int(president),
+            float(p.mood_weight),
+            BLAME_SIDE_SCALE,
+            float(p.incumbent_resentment_weight),
+            bool(talks_active),
+            float(p.talks_legitimacy_boost),
+            power,
+            float(p.resolve_tolerance),
+            -p.arrest_constant * repression,
+            float(p.protest_threshold),
+            1.0 - p.political_grievance_memory,
+        )
+        self.blame_west, self._spare_blame = self._spare_blame, self.blame_west
+        self.active, self._spare_active = self._spare_active, self.active
+        self._approval = None
+        self._judged = (stance, prestige, int(president), bool(talks_active))
+        self._judged_with = {"power": power, "stance": stance, "leaning": int(leaning[0])}
+        return totals / self.n
+
+    def _make_scratch(self, kernels: ModuleType) -> None:
+        # The network as the kernel reads it, buffers for the neighbour sums, next
+        # month's blame and protest, and the citizens' regime approval.
+        indptr, indices = self.adjacency.indptr, self.adjacency.indices
+        if indptr.dtype == indices.dtype == np.int32:
+            # Unsigned, the neighbours' numbers spare the loop a test for negative ones.
+            indptr, indices = indptr.view(np.uint32), indices.view(np.uint32)
+        widest = int(np.diff(self.adjacency.indptr).max(initial=0))
+        self._network = (
+            indptr,
+            indices,
+            self.inverse_degree,
+            np.empty(self.n),
+            np.empty(self.n, dtype=np.uint32),
+            widest,
+        )
+        self._spare_blame = np.empty(self.n)
+        self._spare_active = np.empty(self.n, dtype=bool)
+        self._regime = np.empty(self.n)
+
+    def _blame_constants(self, economic_health: float, credibility: float) -> tuple:
+        # 7.7.2-7.7.4's parameters, combined as the numpy rules combine them.
+        p = self.model.params
+        return (
+            1.0 - economic_health,
+            float(credibility),
+            float(p.ideology_blame_bias),
+            NEUTRAL_IDEOLOGY,
+            1.0 - p.social_influence,
+            float(p.social_influence),
+            float(p.blame_update_rate),
+            float(p.resolve_blame_weight),
+            (1.0 - p.resolve_blame_weight) * p.conservative_resolve,
+        )
 
     def feel_economy(self, economic_health: float) -> None:
         """Hardship: the economy's shortfall, felt in proportion to exposure."""
+        self._fix_approval()
         np.clip(self.exposure * (1.0 - economic_health), 0.0, 1.0, out=self.hardship)
 
     def attribute_blame(self, narrative_credibility: float) -> None:
@@ -91,6 +276,7 @@ class Population(mesa.Agent):
         endure grows with blame on the West.
         """
         p = self.model.params
+        self._fix_approval()
         own = self._own_blame(narrative_credibility)
         neighbours = self.neighbour_mean @ self.blame_west
         target = (1.0 - p.social_influence) * own + p.social_influence * neighbours
@@ -114,6 +300,14 @@ class Population(mesa.Agent):
         talks run. Hardship blamed on the West pushes a citizen towards hardliners,
         hardship blamed on the government towards compromise (C5, C7).
         """
+        approval = self._approval_of(stance, prestige, president, talks_active)
+        self.approval = approval
+        self.preferred = np.argmax(approval + self.taste, axis=1)
+        return approval.mean(axis=0)
+
+    def _approval_of(
+        self, stance: np.ndarray, prestige: np.ndarray, president: int, talks_active: bool
+    ) -> np.ndarray:
         p = self.model.params
         shift = p.mood_weight * self.hardship * (1.0 - BLAME_SIDE_SCALE * self.blame_west)
         position = np.clip(self.ideology + shift, 0.0, 1.0)
@@ -123,9 +317,7 @@ class Population(mesa.Agent):
         if talks_active:
             approval += p.talks_legitimacy_boost
         np.clip(approval, 0.0, 1.0, out=approval)
-        self.approval = approval
-        self.preferred = np.argmax(approval + self.taste, axis=1)
-        return approval.mean(axis=0)
+        return approval
 
     def decide_protest(self, power: np.ndarray, repression: float) -> None:
         """Epstein's civil-violence rule with regime legitimacy as each citizen sees it.
@@ -140,7 +332,8 @@ class Population(mesa.Agent):
         """
         p = self.model.params
         felt = self.hardship * (1.0 - p.resolve_tolerance * self.resolve)
-        grievance = np.minimum(1.0, felt * (1.0 - self.approval @ power) + self.political_grievance)
+        regime = self._regime_approval(power)
+        grievance = np.minimum(1.0, felt * (1.0 - regime) + self.political_grievance)
         active_neighbours = self.neighbour_mean @ self.active
         arrest = 1.0 - np.exp(-p.arrest_constant * repression * (1.0 - active_neighbours))
         self.active = grievance - self.risk_aversion * arrest > p.protest_threshold
@@ -193,10 +386,34 @@ class Population(mesa.Agent):
         conservative = p.conservative_resolve
         return weight * self.blame_west + (1.0 - weight) * conservative * (1.0 - self.ideology)
 
+    def averages(self) -> dict[str, float]:
+        """Means over citizens of ``hardship``, ``resentment``, ``blame_west``,
+        ``resolve``, ``political_grievance`` and ``active`` (the protest share), 7.7.8."""
+        names = ("hardship", "resentment", "blame_west", "resolve", "political_grievance")
+        means = {name: float(getattr(self, name).mean()) for name in names}
+        # A count over n is the mean of the 0/1 states exactly, and much faster.
+        return means | {"active": np.count_nonzero(self.active) / self.n}
+
     def compromise_preference(self, stance: np.ndarray) -> float:
         """Share of citizens whose preferred faction leans to compromise (stance >= 0.5)."""
-        return float((stance[self.preferred] >= COMPROMISE_STANCE).mean())
+        judged = self._judged_with
+        if judged is not None and np.array_equal(stance, judged["stance"]):
+            return judged["leaning"] / self.n  # counted by the compiled month
+        return np.count_nonzero((stance >= COMPROMISE_STANCE)[self.preferred]) / self.n
 
     def regime_legitimacy(self, power: np.ndarray) -> float:
         """Mean over citizens of their power-weighted approval of the factions."""
-        return float((self.approval @ power).mean())
+        judged = self._judged_with
+        if judged is not None and np.array_equal(power, judged["power"]):
+            return float(self._regime.mean())  # computed by the compiled month
+        return float(self._regime_approval(power).mean())
+
+    def _regime_approval(self, power: np.ndarray) -> np.ndarray:
+        """Each citizen's power-weighted approval of the factions (7.7.6), summed over
+        factions in index order: a fixed order, unlike a BLAS product's, which depends on
+        the processor, so that results are the same on every machine."""
+        approval = self.approval
+        regime = approval[:, 0] * power[0]
+        for j in range(1, len(power)):
+            regime = regime + approval[:, j] * power[j]
+        return regime

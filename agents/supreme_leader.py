@@ -57,7 +57,8 @@ class SupremeLeader(mesa.Agent):
 
     def choose_favourite(self, factions: Sequence[Faction]) -> None:
         """Back the faction whose power and closeness to his stance are greatest (C2)."""
-        self.favoured = max(factions, key=lambda f: f.power * (1.0 - abs(f.stance - self.stance)))
+        stance = self.stance
+        self.favoured = max(factions, key=lambda f: f.power * (1.0 - abs(f.stance - stance)))
 
     def change_distrust(self, amount: float) -> None:
         """Refusals and sanctions raise distrust; talks and deals lower it (C2)."""

@@ -305,13 +305,20 @@ def write_report(out: Path, stem: str, table: Any, text: str) -> None:
 # -- progress and Ctrl-C --------------------------------------------------------------
 
 
+def _tqdm() -> Any:
+    """tqdm's bar class without its monitor thread: a sweep forks its workers only when
+    the parent runs no other thread (a fork starts them warm), and the bar needs none."""
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0
+    return tqdm
+
+
 @contextmanager
 def progress_bar(total: int, description: str, unit: str = "month"):
     """A tqdm bar on a terminal; a no-op updater when stderr is not a terminal."""
     if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        with tqdm(total=total, desc=description, unit=unit, leave=False) as bar:
+        with _tqdm()(total=total, desc=description, unit=unit, leave=False) as bar:
             yield lambda n=1: bar.update(n)
     else:
         yield lambda n=1: None
@@ -339,9 +346,7 @@ class RunsBar:
         if not sys.stderr.isatty():
             return
         if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=self.description, unit="run", leave=False)
+            self.bar = _tqdm()(total=total, desc=self.description, unit="run", leave=False)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
@@ -358,9 +363,7 @@ class LineReporter:
         self.bar: Any = None
         self._next_line = time.monotonic() + PLAIN_INTERVAL_S
         if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(leave=False, **bar)
+            self.bar = _tqdm()(leave=False, **bar)
 
     def line(self, text: str) -> None:
         """Print ``text`` as a progress line, unless the last one is too recent."""

@@ -12,10 +12,9 @@ collapses, sooner under a hardline president.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from agents.president import Offer
 from model import factional_balance
@@ -152,7 +151,7 @@ class Diplomacy:
         """Share of nuclear progress halted this month (0 unless a deal holds)."""
         return self.deal_terms.constraint if self.deal_active else 0.0
 
-    def step(self, u: np.ndarray) -> None:
+    def step(self, u: Sequence[float]) -> None:
         """One month of diplomacy with this month's ``DRAWS_PER_MONTH`` uniform draws.
 
         Draws: 0 offer or joining, 1 concession, 2 talks' outcome, 3 ratification, 4 blame,

@@ -71,7 +71,7 @@ def move_oil_price(
 
 def sanctions_leakage(governments: Iterable[ForeignGovernment], params: Parameters) -> float:
     """Share of sanctions that leaks through non-Western trade (C4), in [0, 1]."""
-    return min(1.0, params.leakage_rate * sum(g.leakage() for g in governments))
+    return min(1.0, params.leakage_rate * sum([g.leakage() for g in governments]))
 
 
 def effective_sanctions(

@@ -3,6 +3,7 @@ popular vote, with term limits (C2, C6; ODD 7.15)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +25,7 @@ def is_election_month(month: int, first: int, interval: int) -> bool:
     return month >= first and (month - first) % interval == 0
 
 
-def hold_election(model: IranModel, u: np.ndarray) -> None:
+def hold_election(model: IranModel, u: Sequence[float]) -> None:
     """Vet candidates (one per faction), let citizens vote, pass the presidency on.
 
     ``u`` holds one uniform draw per faction for the vetting. The Leader's favourite is
@@ -56,7 +57,7 @@ def hold_election(model: IranModel, u: np.ndarray) -> None:
     )
 
 
-def _vetted(model: IranModel, u: np.ndarray) -> np.ndarray:
+def _vetted(model: IranModel, u: Sequence[float]) -> np.ndarray:
     """Which factions' candidates the Leader allows to stand (C2); his favourite always."""
     leader, p = model.leader, model.params
     leader.choose_favourite(model.factions)

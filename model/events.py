@@ -11,15 +11,19 @@ kept, and who wins an election stay with the agents' rules.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from agents.president import Offer
-from model.scenarios import EventSpec
+from model.scenarios import MAX_MONTHS, EventSpec
 
 if TYPE_CHECKING:
     from model.model import IranModel
 
 
+# Every month of every run reads its date, and the runs of a scenario share their
+# months: the dates of as many (start, month) pairs as the longest run are kept.
+@lru_cache(maxsize=MAX_MONTHS)
 def month_to_date(start: str, months: int) -> str:
     """The calendar month ``months`` after ``start`` (both YYYY-MM)."""
     year, month = (int(x) for x in start.split("-"))

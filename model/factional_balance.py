@@ -30,11 +30,10 @@ def normalise(factions: Sequence[Faction]) -> None:
     Factions below the floor are set to it and the others share what remains in
     proportion to their power; repeated until no share falls below the floor.
     """
-    for f in factions:
-        f.power = max(f.power, 0.0)
-    total = sum(f.power for f in factions)
-    for f in factions:
-        f.power = f.power / total if total > 0 else 1.0 / len(factions)
+    powers = [max(f.power, 0.0) for f in factions]
+    total = sum(powers)
+    for f, power in zip(factions, powers, strict=True):
+        f.power = power / total if total > 0 else 1.0 / len(factions)
     floored: set[int] = set()
     while True:
         newly = [i for i, f in enumerate(factions) if i not in floored and f.power < POWER_FLOOR]
@@ -50,7 +49,7 @@ def normalise(factions: Sequence[Faction]) -> None:
 
 def compromise_power(factions: Sequence[Faction]) -> float:
     """Power-weighted stance on compromise: the regime's centre of gravity (0–1)."""
-    return sum(f.power * f.stance for f in factions)
+    return sum([f.power * f.stance for f in factions])
 
 
 def shift_power(factions: Sequence[Faction], favoured: Faction | None, params) -> None:
@@ -59,7 +58,7 @@ def shift_power(factions: Sequence[Faction], favoured: Faction | None, params) -
     less the more power his favourite already holds (it is scaled by the share the
     favourite does not hold), so that it tilts the balance without letting one faction
     swallow the others."""
-    regime = sum(f.power * f.legitimacy for f in factions)
+    regime = sum([f.power * f.legitimacy for f in factions])
     for f in factions:
         growth = params.power_legitimacy_sensitivity * (f.legitimacy - regime)
         if f is favoured:
@@ -108,6 +107,6 @@ def division(factions: Sequence[Faction], salience: float, floor: float) -> floa
     ``salience_division_floor``) to full strength.
     """
     centre = compromise_power(factions)
-    variance = sum(f.power * (f.stance - centre) ** 2 for f in factions)
+    variance = sum([f.power * (f.stance - centre) ** 2 for f in factions])
     polarisation = min(1.0, math.sqrt(variance) / MAX_STANCE_SD)
     return polarisation * (floor + (1.0 - floor) * salience)

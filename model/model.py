@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,40 @@ def resolve_scenario(scenario: Scenario | Parameters | Mapping | str | Path | No
     if isinstance(scenario, Mapping):
         return load_scenario(None).with_overrides(**scenario)
     return load_scenario(scenario)
+
+
+class RunParameters(Parameters):
+    """A run's parameters: equal to the scenario's, with every value also a plain
+    attribute of the object.
+
+    The monthly rules read about eighty parameters a month (ODD §3.1); a plain
+    attribute is read several times faster than through ``Parameters.__getattr__``.
+    It is still a :class:`Parameters` (``replace``, mapping access, equality, pickling
+    as a Parameters object) and holds nothing but the schema's validated values.
+    """
+
+    def __init__(self, params: Parameters) -> None:
+        values = dict(params)
+        object.__setattr__(self, "_values", values)
+        self.__dict__.update(values)
+
+
+def monthly_draws(
+    draw: Callable[..., Any], months: int, per_month: int | None = None
+) -> Callable[[], Any]:
+    """A function that returns one month's draws from a random stream, taken from it
+    ``months`` months at a time.
+
+    A numpy Generator gives the same numbers in the same order whether they are drawn
+    one month or a block of months at a time, so every month still draws the same
+    values from its submodel's stream (ODD §3.2) for a fraction of the cost of a call
+    into the Generator. ``draw`` is a Generator method (``random``,
+    ``standard_normal``); ``per_month`` None gives one float a month, else a list of
+    ``per_month`` floats.
+    """
+    shape = max(1, months) if per_month is None else (max(1, months), per_month)
+    blocks = iter(lambda: draw(shape).tolist(), None)  # the next block, for ever
+    return itertools.chain.from_iterable(blocks).__next__
 
 
 def check_seed(rng: Any) -> int:
@@ -94,12 +129,20 @@ class IranModel(mesa.Model):
         # Mesa's own Scenario carries the run's seed and parameter values (read-only while
         # the model runs); the full scenario, with factions, governments, dated events and
         # an oil price path that a flat Mesa Scenario cannot hold, is ``scenario_spec``.
-        super().__init__(scenario=MesaScenario(rng=seed, name=spec.name, **dict(spec.parameters)))
+        params = RunParameters(spec.parameters)
+        super().__init__(scenario=MesaScenario(rng=seed, name=spec.name, **vars(params)))
         self.seed = seed
         self.scenario_spec = spec
-        self.params = spec.parameters
+        self.params = params
         streams = self.rng.spawn(len(_STREAMS))
         self.streams = dict(zip(_STREAMS, streams, strict=True))
+        # Each month's draws, taken from ``self.streams`` a block of months at a time.
+        s, block = self.streams, spec.months
+        self._oil_normal = monthly_draws(s["oil"].standard_normal, block)
+        self._economy_normal = monthly_draws(s["economy"].standard_normal, block)
+        self._diplomacy_uniforms = monthly_draws(s["diplomacy"].random, block, DRAWS_PER_MONTH)
+        self._council_uniforms = monthly_draws(s["council"].random, block, len(spec.governments))
+        self._elections_uniforms = monthly_draws(s["elections"].random, block, len(spec.factions))
         self.months = spec.months
         self.event_log: list[dict[str, Any]] = []
         self._events_by_month: dict[int, list] = {}
@@ -138,6 +181,8 @@ class IranModel(mesa.Model):
         self.governments: tuple[ForeignGovernment, ...] = tuple(
             ForeignGovernment(self, g) for g in spec.governments
         )
+        # ``western`` is a fixed trait: the US and EU, whose support the ratchet follows.
+        self.western_governments = tuple(g for g in self.governments if g.western)
         self.leader = self.leader_type(self, p.leader_distrust_initial)
         holder = next(f for f in self.factions if f.holds_presidency)
         self.president = self.president_type(self, holder)
@@ -179,8 +224,8 @@ class IranModel(mesa.Model):
         for event in self._events_by_month.get(month, ()):
             scheduled_events.apply(self, event)
         # 1. World.
-        z_oil = self.streams["oil"].standard_normal()
-        z_economy = self.streams["economy"].standard_normal()
+        z_oil = self._oil_normal()
+        z_economy = self._economy_normal()
         self.oil_price, self.energy_stress = economy.move_oil_price(
             self.oil_price,
             self.energy_stress,
@@ -200,13 +245,13 @@ class IranModel(mesa.Model):
         # 2.-3. Citizens, then factions.
         self._update_citizens_and_factions(shift_power=True)
         # 4. Diplomacy.
-        self.diplomacy.step(self.streams["diplomacy"].random(DRAWS_PER_MONTH))
-        # 5. Foreign governments and the Security Council.
+        self.diplomacy.step(self._diplomacy_uniforms())
+        # 5. Foreign governments and the Security Council. A loop over the governments,
+        # in the order Mesa's AgentSet holds them, costs less than AgentSet.do.
         talks = self.diplomacy.talks_active
-        self.agents_by_type[ForeignGovernment].do(
-            "update_support", self.energy_stress, self.nuclear_progress, talks
-        )
-        self.council.step(self.streams["council"].random(len(self.governments)))
+        for government in self.governments:
+            government.update_support(self.energy_stress, self.nuclear_progress, talks)
+        self.council.step(self._council_uniforms())
         # The Leader weighs the month's diplomacy and sanctions together.
         self.leader.reconsider_distrust(
             promise_kept=self.diplomacy.deal_active and not self.new_sanctions
@@ -225,7 +270,7 @@ class IranModel(mesa.Model):
             p,
         )
         # 7. Elections.
-        vetting_draws = self.streams["elections"].random(len(self.factions))
+        vetting_draws = self._elections_uniforms()
         if elections.is_election_month(month, p.first_election_month, p.election_interval):
             elections.hold_election(self, vetting_draws)
         # 8. Data collection.
@@ -244,6 +289,11 @@ class IranModel(mesa.Model):
             raise ParameterError(
                 f"steps: {steps!r} is not allowed; expected a whole number from 0 to {MAX_MONTHS}"
             )
+        if progress is None and steps > 0:
+            # Mesa's run_for takes the same step events as ``steps`` calls of step(),
+            # in one loop.
+            self.run_for(steps)
+            return
         for _ in range(steps):
             self.step()
             if progress is not None:
@@ -286,7 +336,7 @@ class IranModel(mesa.Model):
         """Unilateral sanctions follow US and EU support; they do not rise during talks
         or a deal. A rise counts as new sanctions for the narrative (C5) and distrust."""
         p = self.params
-        western = [g.sanctions_support for g in self.governments if g.western]
+        western = [g.sanctions_support for g in self.western_governments]
         target = sum(western) / len(western)
         change = p.sanctions_ratchet * (target - self.western_sanctions)
         if change > 0 and self.diplomacy.engaged:
@@ -314,24 +364,33 @@ class IranModel(mesa.Model):
         p = self.params
         pop = self.population
         factions = self.factions
-        pop.feel_economy(self.economic_health)
-        pop.attribute_blame(self.narrative.credibility)
         stance = np.array([f.stance for f in factions])
         prestige = np.array([f.prestige for f in factions])
         president = factions.index(self.president.faction)
-        legitimacy = pop.judge_factions(stance, prestige, president, self.diplomacy.talks_active)
-        for f, value in zip(factions, legitimacy, strict=True):
-            f.update_legitimacy(value)
+        # Power (before this month's shift) does not depend on this month's legitimacy,
+        # so the citizens' whole month runs as one pass (ODD 7.7.2-7.7.6).
         power = np.array([f.power for f in factions])
         hardline = 1.0 - factional_balance.compromise_power(factions)
-        pop.decide_protest(power, p.repression * (p.repression_base + hardline))
+        legitimacy = pop.live_month(
+            self.economic_health,
+            self.narrative.credibility,
+            stance,
+            prestige,
+            president,
+            self.diplomacy.talks_active,
+            power,
+            p.repression * (p.repression_base + hardline),
+        )
+        for f, value in zip(factions, legitimacy, strict=True):
+            f.update_legitimacy(value)
         self.regime_legitimacy = pop.regime_legitimacy(power)
-        self.hardship = float(pop.hardship.mean())
-        self.economic_resentment = float(pop.resentment.mean())
-        self.blame_west = float(pop.blame_west.mean())
-        self.resolve = float(pop.resolve.mean())
-        self.protest_share = float(pop.active.mean())
-        self.political_grievance = float(pop.political_grievance.mean())
+        means = pop.averages()
+        self.hardship = means["hardship"]
+        self.economic_resentment = means["resentment"]
+        self.blame_west = means["blame_west"]
+        self.resolve = means["resolve"]
+        self.protest_share = means["active"]
+        self.political_grievance = means["political_grievance"]
         self.compromise_preference = pop.compromise_preference(stance)
         self.leader.perceive_pressure(
             self.economic_resentment, self.protest_share, p.pressure_memory

@@ -40,12 +40,14 @@ GROUPS = (
 class Column:
     """One output column (or a per-faction / per-country template of columns).
 
-    ``reporter``: the model attribute the DataCollector reads, or a function of the
-    model (of the model and the faction or government, for templates); None for
-    columns that only sweep outputs carry. ``direction``: +1 when a higher value
-    favours compromise (what the op-ed expects engagement to bring), -1 when a lower
-    one does, 0 when the column has no direction in the argument. ``statistic``: its
-    usual reduction over a run (``mean`` for states, ``final`` for what accumulates).
+    ``reporter``: the model attribute the DataCollector reads (a dotted path such as
+    ``leader.distrust`` reads through the model's parts), or a function of the model;
+    for templates, the attribute of each faction or government, or a function of the
+    model and the member; None for columns that only sweep outputs carry.
+    ``direction``: +1 when a higher value favours compromise (what the op-ed expects
+    engagement to bring), -1 when a lower one does, 0 when the column has no direction
+    in the argument. ``statistic``: its usual reduction over a run (``mean`` for
+    states, ``final`` for what accumulates).
     """
 
     name: str
@@ -101,7 +103,7 @@ def _count(name, label, description, counter, claims="", direction=0, headline=F
         label,
         description,
         "count, never decreases",
-        lambda m: getattr(m.diplomacy.counters, counter),
+        f"diplomacy.counters.{counter}",
         0.0,
         None,
         claims,
@@ -137,7 +139,7 @@ OUTPUTS: tuple[Column, ...] = (
         "C6",
         group="Factions: power",
         unit="share, 0–1",
-        reporter=lambda m, f: f.power,
+        reporter="power",
         headline=True,
     ),
     _index(
@@ -146,14 +148,14 @@ OUTPUTS: tuple[Column, ...] = (
         "Faction's popular approval: citizens' mean approval.",
         "C6",
         group="Factions: legitimacy",
-        reporter=lambda m, f: f.legitimacy,
+        reporter="legitimacy",
     ),
     Column(
         "president_faction",
         "President's faction",
         "Name of the faction holding the presidency.",
         "text",
-        lambda m: m.president.faction.name,
+        "president.faction.name",
     ),
     _index(
         "president_standing",
@@ -161,7 +163,7 @@ OUTPUTS: tuple[Column, ...] = (
         "President's standing (legitimacy, power, prestige); C1.",
         "C1",
         group="Factions: legitimacy",
-        reporter=lambda m: m.president.standing,
+        reporter="president.standing",
     ),
     _index(
         "regime_legitimacy",
@@ -243,7 +245,7 @@ OUTPUTS: tuple[Column, ...] = (
         "C3, C4, K1",
         +1,
         SANCTIONS,
-        reporter=lambda m, g: g.sanctions_support,
+        reporter="sanctions_support",
         headline=True,
     ),
     _index(
@@ -357,7 +359,7 @@ OUTPUTS: tuple[Column, ...] = (
         "C2",
         0,
         LEADER,
-        reporter=lambda m: m.leader.distrust,
+        reporter="leader.distrust",
     ),
     _index(
         "leader_pressure",
@@ -366,7 +368,7 @@ OUTPUTS: tuple[Column, ...] = (
         "C7",
         +1,
         LEADER,
-        reporter=lambda m: m.leader.pressure,
+        reporter="leader.pressure",
     ),
 )
 BY_NAME: dict[str, Column] = {c.name: c for c in OUTPUTS}

@@ -124,7 +124,7 @@ _KIND_NAMES = {bool: "boolean", int: "integer", float: "number", str: "text"}
 def _fmt(x: float | None) -> str:
     if x is None:
         return "?"
-    return f"{x:g}"
+    return f"{x:.15g}"
 
 
 def _p(name, kind, default, label, description, claim, group, **kw) -> Parameter:
@@ -157,7 +157,7 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "C5",
         "Set-up",
         low=100,
-        high=200_000,
+        high=1_000_000,
         main=True,
         uncertain=False,
     ),

@@ -12,6 +12,7 @@ checked; an error names the file, the key and what was expected.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ from model.parameters import (
     Parameter,
     ParameterError,
     Parameters,
+    get_parameter,
 )
 from model.scenario_fields import (
     EVENT_FIELDS,
@@ -91,7 +93,36 @@ class Scenario:
 
     def with_overrides(self, **overrides: Any) -> Scenario:
         """A copy whose parameters have ``overrides`` applied (validated)."""
-        return replace(self, parameters=self.parameters.replace(**overrides))
+        return replace(self, parameters=_overridden(self.parameters, overrides))
+
+
+def _overridden(params: Parameters, overrides: dict[str, Any]) -> Parameters:
+    """``params.replace(**overrides)``, checking only what can have changed.
+
+    ``Parameters.replace`` validates every value again; a value that is still the
+    schema's own default object needs no check (``Parameters`` takes it unchecked for
+    every name it is not given), so only the scenario's and the overrides' values are
+    passed on, and the result is the same. Building a model in a sweep does this once.
+    """
+    return Parameters(_not_defaults(params) | overrides)
+
+
+# The values of recent Parameters objects that are not the schema's default objects,
+# by the object's id (the object is kept, so its id stays its own): every run of a
+# sweep overrides the same loaded scenario's parameters.
+_NOT_DEFAULTS: dict[int, tuple[Parameters, dict[str, Any]]] = {}
+_NOT_DEFAULTS_KEPT = 64
+
+
+def _not_defaults(params: Parameters) -> dict[str, Any]:
+    known = _NOT_DEFAULTS.get(id(params))
+    if known is not None and known[0] is params:
+        return known[1]
+    values = {name: v for name, v in params.items() if v is not get_parameter(name).default}
+    if len(_NOT_DEFAULTS) >= _NOT_DEFAULTS_KEPT:
+        _NOT_DEFAULTS.clear()
+    _NOT_DEFAULTS[id(params)] = (params, values)
+    return values
 
 
 def list_scenarios() -> list[str]:
@@ -99,14 +130,44 @@ def list_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
+# Scenarios already read, by name or path (and the working folder, for a relative
+# path): the files each was read from, with their contents, and the scenario. Every
+# run of a sweep loads its scenario, and reading and checking a file costs more than
+# building a small model; when a file's contents changed since (or it is gone), the
+# scenario is read again.
+_LOADED: dict[tuple[str, str], tuple[tuple[tuple[Path, bytes | None], ...], Scenario]] = {}
+
+
 def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
     """Load a scenario by name (from ``model/scenarios/``) or from a TOML file path."""
-    return _load(name_or_path or DEFAULT_SCENARIO, chain=())
+    text = str(name_or_path or DEFAULT_SCENARIO)
+    relative = _is_path(text) and not os.path.isabs(text)
+    key = (os.getcwd() if relative else "", text)
+    cached = _LOADED.get(key)
+    if cached is not None and all(_contents(f) == data for f, data in cached[0]):
+        return cached[1]
+    files: list[tuple[Path, bytes | None]] = []
+    scenario = _load(text, chain=(), files=files)
+    _LOADED[key] = (tuple(files), scenario)
+    return scenario
+
+
+def _contents(path: Path) -> bytes | None:
+    """A file's bytes, None when it cannot be read (the loader then says why)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _is_path(text: str) -> bool:
+    """Whether a scenario argument is a file path rather than a shipped scenario's name."""
+    return text.endswith(".toml") or "/" in text or "\\" in text
 
 
 def _resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
-    if text.endswith(".toml") or "/" in text or "\\" in text:
+    if _is_path(text):
         path = Path(text)
         if not path.is_file():
             raise ScenarioError(f"{text}: scenario file not found")
@@ -120,13 +181,18 @@ def _resolve(name_or_path: str | Path) -> Path:
     return path
 
 
-def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
-    path = _resolve(name_or_path).resolve()
+def _load(name_or_path: str | Path, chain: tuple[Path, ...], files: list) -> Scenario:
+    """The scenario of one file; ``files`` gets every file read, with its contents as
+    they were before it was read (so that a change while reading is seen next time)."""
+    given = _resolve(name_or_path)
+    path = given.resolve()
     where = str(path)
     if path in chain:
         raise ScenarioError(f"{where}: 'base' forms a cycle")
+    # Read again through the path as given, so that a link moved to another file counts.
+    files.append((given, _contents(given)))
     data = _read_toml(path, where)
-    base = _base_of(data, path, chain, where)
+    base = _base_of(data, path, chain, where, files)
     for key in ("name", "title", "description"):
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(f"{where}: key '{key}' must be text")
@@ -135,7 +201,11 @@ def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
     events = _events(data["events"], where) if "events" in data else (base.events if base else ())
     oil_path = base.oil_price_path if base else None
     if "oil_price_path" in data:
-        oil_path = read_oil_price_path(data["oil_price_path"], path, where)
+        table = data["oil_price_path"]
+        if isinstance(table, dict) and isinstance(table.get("file"), str):
+            csv_path = (path.parent / table["file"]).resolve()
+            files.append((csv_path, _contents(csv_path)))
+        oil_path = read_oil_price_path(table, path, where)
     return Scenario(
         name=name,
         title=data.get("title", base.title if base else name),
@@ -168,15 +238,17 @@ def _read_toml(path: Path, where: str) -> dict[str, Any]:
     return data
 
 
-def _base_of(data: dict, path: Path, chain: tuple[Path, ...], where: str) -> Scenario | None:
+def _base_of(
+    data: dict, path: Path, chain: tuple[Path, ...], where: str, files: list
+) -> Scenario | None:
     """The scenario named by ``base`` (a name, or a file beside this one), loaded."""
     if "base" not in data:
         return None
     if not isinstance(data["base"], str):
         raise ScenarioError(f"{where}: key 'base' must be a scenario name")
     if data["base"].endswith(".toml"):
-        return _load(path.parent / data["base"], chain + (path,))
-    return _load(data["base"], chain + (path,))
+        return _load(path.parent / data["base"], chain + (path,), files)
+    return _load(data["base"], chain + (path,), files)
 
 
 def _parameters(data: dict, base: Scenario | None, where: str) -> Parameters:

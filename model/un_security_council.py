@@ -3,9 +3,8 @@ Russia (C3, C4; ODD 7.13)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 if TYPE_CHECKING:
     from model.model import IranModel
@@ -31,16 +30,16 @@ class SecurityCouncil:
         self.months_since_vote = model.params.un_vote_cooldown
         self.scheduled_vote: float | None = None
 
-    def step(self, u: np.ndarray) -> None:
+    def step(self, u: Sequence[float]) -> None:
         """One month, with one uniform draw per foreign government (drawn every month)."""
         m = self.model
         p = m.params
         self.months_since_vote += 1
-        western = [g.sanctions_support for g in m.governments if g.western]
+        western = m.western_governments
         push = (
             not m.diplomacy.engaged
             and self.months_since_vote >= p.un_vote_cooldown
-            and sum(western) / len(western) > p.un_push_threshold
+            and sum([g.sanctions_support for g in western]) / len(western) > p.un_push_threshold
         )
         proposed = self.scheduled_vote
         if proposed is None:

@@ -8,6 +8,9 @@ importable module so that worker processes can unpickle them.
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import pandas as pd
 
 from batch_runs.design.spec import SweepSpec
 from batch_runs.execution import simulate
+from batch_runs.execution.common import csv_text
 
 FAIL_AT = 0.5  # leakage_rate of the design point whose runs fail
 STOP_AFTER_FILE = "stop_after.txt"
@@ -56,6 +60,25 @@ class Interrupt:
         return simulate(scenario, overrides, seed, steps)
 
 
+class KillParent:
+    """A simulate that, at the run with ``seed``, waits until ``runs_file`` holds
+    ``rows`` rows, then SIGKILLs the sweep's process ``pid`` (from its worker)."""
+
+    def __init__(self, pid: int, seed: int, runs_file: Path, rows: int) -> None:
+        self.pid, self.seed, self.runs_file, self.rows = pid, seed, runs_file, rows
+
+    def __call__(self, scenario: Any, overrides: dict, seed: int, steps: int) -> pd.DataFrame:
+        if seed == self.seed:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if self.runs_file.read_bytes().count(b"\n") > self.rows:
+                    break
+                time.sleep(0.01)
+            os.kill(self.pid, signal.SIGKILL)
+            time.sleep(60)  # the watchdog ends this worker
+        return simulate(scenario, overrides, seed, steps)
+
+
 def table(path: Path, drop: tuple[str, ...] = ("duration_s",)) -> list[tuple[str, ...]]:
     """Rows of a CSV file without the ``drop`` columns, sorted (header first)."""
     with open(path, newline="") as handle:
@@ -63,3 +86,19 @@ def table(path: Path, drop: tuple[str, ...] = ("duration_s",)) -> list[tuple[str
     keep = [i for i, name in enumerate(rows[0]) if name not in drop]
     body = sorted(tuple(r[i] for i in keep) for r in rows[1:])
     return [tuple(rows[0][i] for i in keep), *body]
+
+
+def exact_lines(path: Path, blank: str = "duration_s") -> list[bytes]:
+    """A CSV file's lines, byte for byte and in order, with the ``blank`` column's values
+    emptied (the run times, which differ between identical runs)."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    header = next(csv.reader([lines[0].decode()]))
+    if blank not in header:
+        return lines
+    at = header.index(blank)
+    out = [lines[0]]
+    for line in lines[1:]:
+        row = next(csv.reader([line.decode()]))
+        row[at] = ""
+        out.append(csv_text([row]).encode())
+    return out

@@ -23,7 +23,7 @@ def test_every_parameter_is_complete_and_its_default_valid():
         ("oil_volatility", float("inf"), "out of range"),
         ("oil_volatility", "abc", "not a valid number"),
         ("n_citizens", 2.5, "not a valid integer"),
-        ("n_citizens", 50, "out of range; allowed [100, 200000]"),
+        ("n_citizens", 50, "out of range; allowed [100, 1000000]"),
         ("n_citizens", True, "not a valid integer"),
         ("western_policy", "appease", "expected one of engage, refuse, conditional, reciprocal"),
         ("iran_last_cooperative", "maybe", "not a valid boolean"),

@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sweep_helpers import table
+from sweep_helpers import exact_lines, small_spec, table
 
+from batch_runs.execution import run_sweep
 from cli.main import main
 
 pytestmark = pytest.mark.slow
@@ -99,6 +100,40 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     process.wait()
     _wait_until_gone(process.pid)
     _resume_equals_a_clean_run(out, tmp_path)
+
+
+def test_a_kill_in_the_middle_of_a_batch_loses_only_uncommitted_batches(tmp_path):
+    """Tasks of 4 runs on 2 workers; the parent is SIGKILLed while a worker is inside
+    the batch of runs 8-11. What was recorded is whole batches (never 8-11); resume
+    runs exactly the rest and ends in the clean sweep's rows."""
+    out = tmp_path / "killed"
+    code = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from pathlib import Path\n"
+        "from sweep_helpers import KillParent, small_spec\n"
+        "from batch_runs.design.seeds import run_seed\n"
+        "from batch_runs.execution import run_sweep\n"
+        "spec = small_spec()\n"
+        f"out = Path({str(out)!r})\n"
+        "kill = KillParent(os.getpid(), run_seed(spec.seed, 9), out / 'runs.csv', 4)\n"
+        "run_sweep(spec, out, workers=2, chunk_size=4, simulate=kill)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    assert process.wait(timeout=120) == -signal.SIGKILL
+    _wait_until_gone(process.pid)
+    kept = {int(row[0]) for row in table(out / "runs.csv")[1:]}
+    batches = [set(range(first, min(first + 4, 18))) for first in range(0, 18, 4)]
+    assert kept and kept == set().union(*(b for b in batches if b <= kept))
+    assert not kept & batches[2]
+    summary = run_sweep(small_spec(), out, workers=1, resume=True)
+    assert (summary.skipped, summary.ran, summary.ok) == (len(kept), 18 - len(kept), 18)
+    clean = tmp_path / "clean"
+    run_sweep(small_spec(), clean, workers=1)
+    for name in ("runs.csv", "steps.csv", "journal.csv"):
+        assert sorted(exact_lines(out / name)) == sorted(exact_lines(clean / name)), name
 
 
 def test_twenty_random_kills_and_resumes_end_in_the_clean_sweeps_files(tmp_path):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sweep_helpers import small_spec, table
+from sweep_helpers import exact_lines, small_spec, table
 
-from batch_runs.execution import SweepError, read_manifest, run_sweep
+from batch_runs.execution import SweepError, journal, read_manifest, run_sweep
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +97,62 @@ def _replace_line(path: Path, index: int, line: bytes) -> None:
     lines = path.read_bytes().splitlines(keepends=True)
     lines[index] = line
     path.write_bytes(b"".join(lines))
+
+
+class _Killed(BaseException):
+    """Stands for a SIGKILL: the process stops where it is; nothing catches it."""
+
+
+def _second_batch_cut(monkeypatch, write: int, keep) -> None:
+    """Stop the sweep during the ``write``-th write (1: monthly rows, 2: their journal
+    lines, 3: the runs.csv rows) of its second batch, after ``keep(data)`` bytes."""
+    real = journal._write_all
+    calls = []
+
+    def write_all(fd: int, data: bytes) -> None:
+        calls.append(fd)
+        if len(calls) == 3 + write:
+            real(fd, data[: keep(data)])
+            raise _Killed
+        real(fd, data)
+
+    monkeypatch.setattr(journal, "_write_all", write_all)
+
+
+def _after_lines(n: int, extra: int = 0):
+    return lambda data: len(b"".join(data.splitlines(keepends=True)[:n])) + extra
+
+
+@pytest.mark.parametrize(
+    ("write", "keep"),
+    [
+        (1, lambda data: len(data) // 2),  # half the monthly rows, the last one torn
+        (2, lambda data: 0),  # all the monthly rows, no journal line
+        (2, _after_lines(3, 4)),  # three journal lines and a torn one
+        (3, lambda data: 0),  # rows and journal lines, no runs.csv row
+        (3, _after_lines(2, 9)),  # two runs.csv rows and a torn one
+        (3, lambda data: len(data) - 1),  # every runs.csv row, the last without its end
+    ],
+    ids=["in steps", "before journal", "in journal", "before runs", "in runs", "last byte"],
+)
+def test_a_kill_while_a_batch_is_written_loses_only_its_uncommitted_runs(
+    clean, tmp_path, monkeypatch, write, keep
+):
+    """Batches of 6 runs; the second is cut short at each stage of its writes. Its runs
+    whose runs.csv row was written whole are kept, the others rerun, and the files end
+    as the clean sweep's, in the same order."""
+    out = tmp_path / "cut"
+    _second_batch_cut(monkeypatch, write, keep)
+    with pytest.raises(_Killed):
+        run_sweep(small_spec(), out, workers=1, chunk_size=6)
+    monkeypatch.undo()
+    whole_rows = (out / "runs.csv").read_bytes().count(b"\n") - 1
+    assert 6 <= whole_rows < 12
+    summary = run_sweep(small_spec(), out, workers=1, resume=True)
+    assert (summary.skipped, summary.ran, summary.ok) == (whole_rows, 18 - whole_rows, 18)
+    for name in ("runs.csv", "steps.csv"):
+        assert exact_lines(out / name) == exact_lines(clean / name), name
+    assert sorted(exact_lines(out / "journal.csv")) == sorted(exact_lines(clean / "journal.csv"))
 
 
 def test_the_manifest_records_each_session(clean):

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 
 import pandas as pd
 import pytest
-from sweep_helpers import FAIL_AT, Interrupt, failing_simulate, small_spec, table
+from sweep_helpers import (
+    FAIL_AT,
+    Interrupt,
+    exact_lines,
+    failing_simulate,
+    small_spec,
+    table,
+)
 
 from batch_runs.design.seeds import run_seed
 from batch_runs.design.spec import SweepSpec
@@ -21,6 +29,7 @@ from batch_runs.execution import (
     runner,
     simulate,
 )
+from batch_runs.execution.executors import start_method
 from batch_runs.execution.lock import LOCK_FILES
 from model import load_scenario
 from model.parameters import SCHEMA
@@ -71,11 +80,44 @@ def test_manifest_records_enough_to_reproduce(reference):
     assert session["ran"] == 18 and session["started"] <= session["finished"]
 
 
-def test_results_are_identical_on_two_worker_processes(reference, tmp_path):
-    summary = run_sweep(small_spec(), tmp_path, workers=2, chunk_size=2)
+@pytest.mark.parametrize("chunk_size", [2, None], ids=["2 runs per task", "timed tasks"])
+def test_results_are_identical_on_two_worker_processes(reference, tmp_path, chunk_size):
+    summary = run_sweep(small_spec(), tmp_path, workers=2, chunk_size=chunk_size)
     assert summary.ok == 18
-    for name in ("runs.csv", "steps.csv"):
-        assert table(tmp_path / name) == table(reference / name)
+    for name in ("runs.csv", "steps.csv", "journal.csv"):  # the same rows, in any order
+        assert sorted(exact_lines(tmp_path / name)) == sorted(exact_lines(reference / name))
+
+
+@pytest.mark.slow
+def test_with_threads_running_workers_start_from_a_fork_server_with_the_same_rows(
+    reference, tmp_path
+):
+    """The dashboard's case: a process with threads must not fork its workers."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        assert start_method() == "forkserver"
+        summary = run_sweep(small_spec(), tmp_path, workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert summary.ok == 18
+    for name in ("runs.csv", "steps.csv", "journal.csv"):
+        assert sorted(exact_lines(tmp_path / name)) == sorted(exact_lines(reference / name))
+
+
+@pytest.mark.parametrize("chunk_size", [4, 7, 18])
+def test_batch_size_changes_no_byte_of_the_files(reference, tmp_path, chunk_size):
+    """In one process runs finish in run order: every file is the reference's, byte for
+    byte (but for the run times), however the runs are grouped into tasks."""
+    seen = []
+    summary = run_sweep(
+        small_spec(), tmp_path, workers=1, chunk_size=chunk_size, progress=seen.append
+    )
+    assert summary.ok == 18 and [p.done for p in seen] == list(range(1, 19))
+    for name in ("runs.csv", "steps.csv", "journal.csv"):
+        assert exact_lines(tmp_path / name) == exact_lines(reference / name), name
 
 
 @pytest.mark.slow

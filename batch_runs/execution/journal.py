@@ -1,8 +1,10 @@
-"""The journal: runs.csv, steps.csv and journal.csv, appended whole.
+"""The journal: runs.csv, steps.csv and journal.csv, appended a whole batch at a time.
 
-A run's monthly rows are appended first, then their count and checksum to journal.csv,
-then its runs.csv row, which commits it; ``batch_runs.execution.recovery`` checks every
-committed run against journal.csv when a sweep resumes.
+A batch's monthly rows are appended first, then their counts and checksums to
+journal.csv, then its runs.csv rows, each of which commits its run; a stop in between
+leaves runs without a runs.csv row, which ``batch_runs.execution.recovery`` drops (with
+their rows) when a sweep resumes, after checking every committed run against
+journal.csv.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
+from batch_runs.execution.batches import Batch
 from batch_runs.execution.common import RUNS_FILE, STEPS_FILE, csv_text
 from batch_runs.execution.readers import tidy_runs
-from batch_runs.execution.recovery import JOURNAL_FILE, journal_line
-from batch_runs.execution.worker import Record
+from batch_runs.execution.recovery import JOURNAL_FILE
 
 # The signals that stop a sweep the way Ctrl-C does (the command line turns SIGTERM and
 # SIGHUP into KeyboardInterrupt).
@@ -56,7 +58,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class Journal:
-    """Appends each finished run to steps.csv, then its row to runs.csv (the commit)."""
+    """Appends each finished batch to steps.csv, then its rows to runs.csv (the commit)."""
 
     def __init__(self, out_dir: Path) -> None:
         flags = os.O_WRONLY | os.O_APPEND
@@ -65,14 +67,14 @@ class Journal:
         self._journal = os.open(out_dir / JOURNAL_FILE, flags)
         self._synced = time.monotonic()
 
-    def append(self, record: Record) -> None:
-        """The run's monthly rows, then their count and checksum, then its runs.csv row."""
-        run_id, _, runs_line, steps_text = record
+    def append(self, batch: Batch) -> None:
+        """The runs' monthly rows, then their counts and checksums, then their runs.csv
+        rows: one write each, whatever the number of runs."""
         with _deferred_interrupt():
-            if steps_text:
-                _write_all(self._steps, steps_text.encode())
-            _write_all(self._journal, journal_line(run_id, steps_text).encode())
-            _write_all(self._runs, runs_line.encode())
+            if batch.steps:
+                _write_all(self._steps, batch.steps)
+            _write_all(self._journal, batch.journal_text())
+            _write_all(self._runs, batch.runs)
         if time.monotonic() - self._synced > _FSYNC_INTERVAL_S:
             self.sync()
 
@@ -94,19 +96,18 @@ class MemoryJournal:
     kept in memory and read back as tables; nothing to resume, nothing on disk."""
 
     def __init__(self, runs_header: list[str], steps_header: list[str]) -> None:
-        self._runs = [csv_text([runs_header])]
-        self._steps = [csv_text([steps_header])]
+        self._runs = [csv_text([runs_header]).encode()]
+        self._steps = [csv_text([steps_header]).encode()]
 
-    def append(self, record: Record) -> None:
-        _, _, runs_line, steps_text = record
-        self._steps.append(steps_text)
-        self._runs.append(runs_line)
+    def append(self, batch: Batch) -> None:
+        self._steps.append(batch.steps)
+        self._runs.append(batch.runs)
 
     def close(self) -> None:
         """Nothing to flush."""
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The runs table (as :func:`read_runs` gives it) and the monthly rows."""
-        runs = pd.read_csv(io.StringIO("".join(self._runs)), dtype={"error": str})
-        steps = pd.read_csv(io.StringIO("".join(self._steps)))
+        runs = pd.read_csv(io.BytesIO(b"".join(self._runs)), dtype={"error": str})
+        steps = pd.read_csv(io.BytesIO(b"".join(self._steps)))
         return tidy_runs(runs), steps

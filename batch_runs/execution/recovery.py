@@ -24,12 +24,6 @@ JOURNAL_HEADER = "run_id,rows,crc32\n"
 _BLOCK = 1 << 20
 
 
-def journal_line(run_id: int, steps_text: str) -> str:
-    """The journal's line for a run whose monthly rows are ``steps_text``."""
-    data = steps_text.encode()
-    return f"{run_id},{data.count(b'\n')},{zlib.crc32(data)}\n"
-
-
 def recover(
     out_dir: Path, runs_header: list[str], steps_header: list[str], total: int
 ) -> tuple[set[int], dict[str, int]]:

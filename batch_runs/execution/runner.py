@@ -36,10 +36,13 @@ Files written in ``out_dir`` (``runs.csv``, ``steps.csv`` or, with ``monthly=Fal
 only its header, ``manifest.json``; Parquet on request) are documented in
 docs/sweeps.md.
 
-Guarantees: results stream to disk as runs finish and the
-parent keeps no results in memory (in-flight tasks are bounded); each run's rows are
-appended whole (``steps`` first, then its ``runs`` row, which commits it), so Ctrl-C
-or a killed process leaves no partial row that ``resume`` would keep; ``resume=True``
+Guarantees: results stream to disk as tasks finish and the parent keeps no results in
+memory (in-flight tasks are bounded). A task runs a batch of runs, sized to take about
+``batches.TASK_SECONDS`` (batch size never changes a result or a row), and sends them back as
+one compact binary batch of finished CSV bytes (``batches``); each batch's rows are
+appended whole (``steps`` first, then the ``runs`` rows, each of which commits its
+run), so Ctrl-C or a killed process leaves no partial row that ``resume`` would keep
+and loses at most the runs of the batches not yet written; ``resume=True``
 runs exactly the runs missing from ``runs.csv`` and refuses (SpecError) when the
 spec or the code version differ from the manifest's; a run that raises is recorded
 with ``status=failed`` and its error and the sweep goes on. With ``format="parquet"``
@@ -49,6 +52,7 @@ the CSV files are the journal while the sweep runs and are converted to
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -61,6 +65,7 @@ from typing import Any
 import pandas as pd
 
 from batch_runs.design.spec import SweepSpec
+from batch_runs.execution.batches import Batch, BatchSizer
 from batch_runs.execution.common import (
     BACKENDS,
     MANIFEST_FILE,
@@ -90,7 +95,7 @@ from batch_runs.execution.manifest import (
 )
 from batch_runs.execution.readers import convert_to_parquet, recorded_from_parquet
 from batch_runs.execution.recovery import JOURNAL_FILE, JOURNAL_HEADER, recover
-from batch_runs.execution.worker import RunContext, chunks, headers, jobs, probe_run
+from batch_runs.execution.worker import Job, RunContext, headers, jobs, probe_run
 from batch_runs.execution.worker import simulate as model_simulate
 from model.export import write_atomic
 from model.model import resolve_scenario
@@ -126,7 +131,8 @@ def run_sweep(
     ``command`` is recorded in the manifest (default: none). ``simulate`` replaces
     ``batch_runs.execution.simulate`` (same signature; picklable for workers), e.g. for a
     model variant or for fault injection in tests. ``chunk_size``: runs per task
-    (default: a few per task on large sweeps, to keep per-task overhead small).
+    (default: one in this process, else as many as take about
+    ``batches.TASK_SECONDS``).
     ``summary``: numbers computed from each run in its worker and kept in runs.csv
     (see :class:`RunSummary`).
 
@@ -336,7 +342,7 @@ class _Sweep:
         progress: Callable[[SweepProgress], None] | None,
         chunk_size: int | None,
     ) -> None:
-        """Keep the executor busy with bounded in-flight chunks; record each as it ends."""
+        """Keep the executor busy with bounded in-flight batches; record each as it ends."""
         ctx = RunContext(
             self.scenario,
             self.spec.steps,
@@ -347,19 +353,21 @@ class _Sweep:
             self.summary,
             self.spec.monthly,
         )
-        remaining = self.spec.n_runs - self.skipped
-        if chunk_size is None:
-            chunk_size = max(1, min(8, remaining // (executor.slots * 16)))
-        work = chunks(jobs(self.spec, self.done), chunk_size)
+        sizer = BatchSizer(chunk_size or executor.runs_per_task, executor.slots)
+        work = jobs(self.spec, self.done)
+        unsent = self.spec.n_runs - self.skipped
         clock = time.perf_counter()
-        pending: dict[Any, list] = {}
+        pending: dict[Any, list[Job]] = {}
         restarts = 0
         while True:
-            while len(pending) < executor.in_flight and (chunk := next(work, None)):
-                pending[executor.submit(ctx, chunk)] = chunk
+            while len(pending) < executor.in_flight and unsent:
+                chunk = list(itertools.islice(work, sizer.size(unsent)))
+                unsent = unsent - len(chunk) if chunk else 0
+                if chunk:
+                    pending[executor.submit(ctx, chunk)] = chunk
             if not pending:
                 return
-            if self._collect(executor, pending, progress, clock):
+            if self._collect(executor, pending, progress, clock, sizer):
                 restarts += 1
                 if restarts > _MAX_POOL_RESTARTS:
                     raise SweepError(
@@ -371,47 +379,49 @@ class _Sweep:
     def _collect(
         self,
         executor: Any,
-        pending: dict[Any, list],
+        pending: dict[Any, list[Job]],
         progress: Callable[[SweepProgress], None] | None,
         clock: float,
+        sizer: BatchSizer,
     ) -> bool:
-        """Record the chunks that finished; True when a worker died (pool unusable)."""
+        """Record the batches that finished; True when a worker died (pool unusable)."""
         finished, _ = executor.wait(set(pending))
         broken = False
         for future in [f for f in pending if f in finished]:  # in submission order
             chunk = pending.pop(future)
             try:
-                records = future.result()
+                batch = future.result()
             except BrokenProcessPool:
                 broken = True
                 self.lost += len(chunk)
             except Exception:  # lost to the infrastructure: the runs stay missing
                 self.lost += len(chunk)
             else:
-                for record in records:
-                    self._record(record, progress, clock)
+                sizer.observe(batch)
+                self._record(batch, progress, clock)
         if broken:  # its other tasks are lost too; resume retries them
             self.lost += sum(len(c) for c in pending.values())
             pending.clear()
         return broken
 
     def _record(
-        self, record: Any, progress: Callable[[SweepProgress], None] | None, clock: float
+        self, batch: Batch, progress: Callable[[SweepProgress], None] | None, clock: float
     ) -> None:
-        self.journal.append(record)
-        self.counts["ok" if record[1] else "failed"] += 1
-        self.session["ran"] += 1
-        if progress is not None:
-            progress(
-                SweepProgress(
-                    self.skipped + self.session["ran"],
-                    self.counts["ok"],
-                    self.counts["failed"],
-                    self.spec.n_runs,
-                    self.session["ran"],
-                    time.perf_counter() - clock,
+        self.journal.append(batch)
+        for _, ok in batch.outcomes():
+            self.counts["ok" if ok else "failed"] += 1
+            self.session["ran"] += 1
+            if progress is not None:
+                progress(
+                    SweepProgress(
+                        self.skipped + self.session["ran"],
+                        self.counts["ok"],
+                        self.counts["failed"],
+                        self.spec.n_runs,
+                        self.session["ran"],
+                        time.perf_counter() - clock,
+                    )
                 )
-            )
 
     def finish(self, elapsed_s: float) -> SweepSummary:
         """Convert to Parquet when asked and complete; say what was done."""

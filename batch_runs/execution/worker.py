@@ -1,12 +1,12 @@
 """One run in a worker: simulate, check, keep the collected months, summarise.
 
-Runs in worker processes (or Dask workers): everything here is picklable and returns
-text, so that the parent only appends it to the journal.
+Runs in worker processes (or Dask workers): everything here is picklable, and a task
+returns its runs as one :class:`~batch_runs.execution.batches.Batch` of finished CSV
+bytes, so that the parent only appends them to the journal.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import threading
@@ -20,6 +20,7 @@ import pandas as pd
 from batch_runs.design.changes import Change, apply_changes
 from batch_runs.design.seeds import run_seed
 from batch_runs.design.spec import SweepSpec
+from batch_runs.execution.batches import Batch, RunRecord, month_lines
 from batch_runs.execution.common import (
     RUN_KEYS,
     STATUS_KEYS,
@@ -63,10 +64,9 @@ class RunContext:
 
 # run_id, point, replicate, seed, parameter overrides, scenario changes
 Job = tuple[int, int, int, int, dict[str, Any], tuple[Change, ...]]
-Record = tuple[int, bool, str, str]  # run_id, ok, runs line, steps lines
 
 
-def execute(ctx: RunContext, job: Job) -> Record:
+def execute(ctx: RunContext, job: Job) -> RunRecord:
     """Run one job; never raises: a failure becomes a ``status=failed`` record."""
     run_id, point, replicate, seed, overrides, changes = job
     start = time.perf_counter()
@@ -86,26 +86,27 @@ def execute(ctx: RunContext, job: Job) -> Record:
         if ctx.monthly:  # the monthly rows and the final values, in the sweep's columns
             if tuple(frame.columns) != ctx.columns:
                 raise RuntimeError("the run's results have other columns than the sweep's")
-            cols = _collected_months(ctx, frame)
-            steps_text = csv_text(zip(itertools.repeat(run_id), *cols))
-            finals = [col[-1] for col in cols[2:]]
+            rows = _collected_months(ctx, frame)
+            steps_text = month_lines(run_id, rows, list(frame.dtypes))
+            finals = rows[-1][2:]
         status, error = "ok", ""
     except Exception as exc:  # a failing run is recorded, never fatal
         status, error = "failed", one_line(f"{type(exc).__name__}: {exc}")
-    values = _parameter_values(scenario, overrides)
+    values = _point_values(ctx.scenario, changes, overrides, scenario)
     duration = f"{time.perf_counter() - start:.4f}"
     row = [run_id, point, replicate, seed, *values, status, error, duration, *finals, *extras]
-    return run_id, status == "ok", csv_text([[plain(v) for v in row]]), steps_text
+    runs_line = csv_text([[plain(v) for v in row]])
+    return run_id, status == "ok", runs_line.encode(), steps_text.encode()
 
 
 def _collected_months(ctx: RunContext, frame: pd.DataFrame) -> list[list[Any]]:
-    """The results' columns, kept every ``ctx.every`` months and at the last month."""
-    cols = [frame[c].tolist() for c in ctx.columns]
-    last = len(cols[0]) - 1
-    keep = [i for i, step in enumerate(cols[0]) if step % ctx.every == 0 or i == last]
-    if len(keep) < len(cols[0]):
-        cols = [[col[i] for i in keep] for col in cols]
-    return cols
+    """The results' rows as Python values (as ``tolist`` gives them), kept every
+    ``ctx.every`` months and at the last month."""
+    rows = frame.to_numpy(dtype=object).tolist()
+    if ctx.every > 1:
+        last = len(rows) - 1
+        rows = [row for i, row in enumerate(rows) if row[0] % ctx.every == 0 or i == last]
+    return rows
 
 
 def _summarise(summary: RunSummary, frame: pd.DataFrame, scenario: Scenario) -> list[float]:
@@ -113,6 +114,28 @@ def _summarise(summary: RunSummary, frame: pd.DataFrame, scenario: Scenario) -> 
     if len(values) != len(summary.columns):
         raise RuntimeError("the run summary gave the wrong number of values")
     return values
+
+
+# Parameter values of the design points seen last, by the identity of their overrides
+# and changes (kept alive here, so that their ids cannot pass to other objects): the
+# runs of a point share those objects, and validating every parameter is a noticeable
+# part of a short run's cost.
+_POINT_VALUES: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+_POINTS_KEPT = 64
+
+
+def _point_values(
+    base: Scenario, changes: Any, overrides: dict[str, Any], scenario: Scenario
+) -> list[Any]:
+    """:func:`_parameter_values` of a run of ``scenario`` (``base`` with ``changes``, or
+    ``base`` if they failed: the same for every run of a point), once per point."""
+    key = (id(base), id(changes), id(overrides))
+    if (known := _POINT_VALUES.get(key)) is None:
+        if len(_POINT_VALUES) >= _POINTS_KEPT:
+            _POINT_VALUES.clear()
+        known = (base, changes, overrides, _parameter_values(scenario, overrides))
+        _POINT_VALUES[key] = known
+    return known[3]
 
 
 def _parameter_values(scenario: Scenario, overrides: dict[str, Any]) -> list[Any]:
@@ -124,9 +147,11 @@ def _parameter_values(scenario: Scenario, overrides: dict[str, Any]) -> list[Any
         return [overrides.get(name, scenario.parameters[name]) for name in SCHEMA]
 
 
-def execute_chunk(ctx: RunContext, jobs: list[Job]) -> list[Record]:
-    """Task body for both backends: run the jobs of one chunk in order."""
-    return [execute(ctx, job) for job in jobs]
+def execute_chunk(ctx: RunContext, jobs: list[Job]) -> Batch:
+    """Task body for every backend: run the jobs of one chunk in order, as one batch."""
+    start = time.perf_counter()
+    records = [execute(ctx, job) for job in jobs]
+    return Batch.pack(records, time.perf_counter() - start)
 
 
 # How often a worker checks that the sweep's parent process is still alive.
@@ -134,9 +159,13 @@ PARENT_CHECK_INTERVAL_S = 1.0
 
 
 def init_worker(parent_pid: int) -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the pool), and a
-    worker whose parent has died (SIGKILL, a crash) exits instead of running on."""
+    """Worker initializer: Ctrl-C is the parent's to handle (it stops the pool), other
+    stop signals end the worker (not the parent's handlers, which a forked worker
+    inherits), and a worker whose parent has died (SIGKILL, a crash) exits instead of
+    running on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     threading.Thread(
         target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watchdog"
     ).start()
@@ -182,8 +211,3 @@ def jobs(spec: SweepSpec, done: set[int]) -> Iterator[Job]:
             point_index, overrides, changes = point, spec.point(point), spec.changes(point)
         seed = run_seed(spec.seed, spec.run_seed_index(run_id))
         yield run_id, point, replicate, seed, overrides, changes
-
-
-def chunks(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
-    while chunk := list(itertools.islice(jobs, size)):
-        yield chunk

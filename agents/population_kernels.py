@@ -1,0 +1,196 @@
+"""The citizens' month as one compiled (Numba) kernel (C5, C7, K3; ODD §7.7.9).
+
+``live_month`` computes, citizen by citizen, exactly what the vectorised rules of
+``agents/population.py`` compute with numpy (ODD §7.7.2–7.7.6): the same operations in
+the same order, with no fused multiply-add and no reassociation, so that both give the
+same numbers bit for bit. It is faster because it goes over the citizens twice a month
+(their neighbour sums, then everything else), makes no n x factions temporaries, stores
+no approval matrix and computes each arrest probability once per month.
+
+Orders that the numpy rules fix and the kernel repeats:
+
+- a neighbour mean sums each row of the adjacency from its highest-numbered neighbour
+  down (the order of ``network.row_normalised``), as ``w · x_k`` with ``w = 1/degree``;
+- the share of active neighbours adds ``w`` once per active neighbour, which gives the
+  same number in any order: a citizen's arrest probability depends only on his degree
+  and number of active neighbours, and ``_arrest_risks`` computes it for each such pair
+  with ``w = 1.0 / degree``, as ``network.inverse_degree`` computes it;
+- a faction's legitimacy sums approval over citizens in index order (numpy's reduction
+  along the first axis), then divides by ``n``;
+- a citizen's regime approval sums ``approval_ij · power_j`` over factions in index
+  order (``Population._regime_approval``).
+
+``agents/population.py`` imports this module (and so Numba) only when the compiled
+kernel is in use. The compiled code is cached beside this file (``cache=True``): only
+the first run on a machine pays for compiling.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def _clip01(value: float) -> float:
+    # numpy's clip: max(value, 0) then min(.., 1), each as "a > b ? a : b".
+    value = value if value > 0.0 else 0.0
+    return value if value < 1.0 else 1.0
+
+
+@numba.njit(cache=True)
+def _gather(indptr, indices, inverse_degree, blame, active, widest, near, situation):
+    """Each citizen's neighbours' mean blame, and his situation for the arrest risk:
+    ``degree · (widest + 1) + active neighbours`` (an index into ``_arrest_risks``)."""
+    for i in range(near.size):
+        start = np.int64(indptr[i])
+        end = np.int64(indptr[i + 1])
+        weight = inverse_degree[i]
+        total = 0.0
+        protesting = 0
+        for k in range(end - 1, start - 1, -1):
+            other = indices[k]
+            total += weight * blame[other]
+            protesting += active[other]
+        near[i] = total
+        situation[i] = (end - start) * (widest + 1) + protesting
+
+
+@numba.njit(cache=True)
+def _arrest_risks(widest, arrest_exponent):
+    """The arrest probability for every degree d <= widest and number of active
+    neighbours c <= d: ``1 - exp(arrest_exponent · (1 - share))`` with ``share`` the sum
+    of c times 1/d, as the neighbour mean of the protest states sums it (7.7.6)."""
+    risks = np.empty((widest + 1) * (widest + 1))
+    for d in range(widest + 1):
+        weight = 1.0 / d if d > 0 else 0.0
+        share = 0.0
+        for c in range(d + 1):
+            risks[d * (widest + 1) + c] = 1.0 - math.exp(arrest_exponent * (1.0 - share))
+            share += weight
+    return risks
+
+
+@numba.njit(cache=True)
+def live_month(
+    indptr,
+    indices,
+    inverse_degree,
+    near,
+    situation,
+    widest,
+    ideology,
+    exposure,
+    risk_aversion,
+    taste,
+    hardship,
+    blame,
+    resentment,
+    resolve,
+    political_grievance,
+    active,
+    taken_to_streets,
+    preferred,
+    blame_out,
+    active_out,
+    regime,
+    totals,
+    leaning,
+    shortfall,
+    credibility,
+    bias,
+    neutral,
+    own_weight,
+    influence,
+    rate,
+    resolve_weight,
+    conservative_part,
+    stance,
+    prestige,
+    leans,
+    president,
+    mood_weight,
+    side_scale,
+    resentment_weight,
+    talks_active,
+    boost,
+    power,
+    tolerance,
+    arrest_exponent,
+    threshold,
+    grievance_kept,
+):
+    """One month of every citizen: rules 7.7.2–7.7.6 of the ODD in one pass.
+
+    The network: CSR ``indptr`` and ``indices`` of the 0/1 adjacency, ``inverse_degree``
+    (1/degree) and ``widest`` (the largest degree); ``near`` and ``situation`` are
+    scratch arrays of length n.
+
+    Reads last month's ``blame`` and ``active`` and writes this month's into
+    ``blame_out`` and ``active_out`` (the neighbour means need everyone's previous
+    values); updates ``hardship``, ``resentment``, ``resolve``, ``political_grievance``,
+    ``taken_to_streets`` and ``preferred`` in place. Writes each citizen's
+    power-weighted approval into ``regime``, each faction's approval summed over
+    citizens into ``totals``, and into ``leaning[0]`` the number of citizens whose
+    preferred faction is marked in ``leans``. The scalars are the rules' parameters, combined as the
+    numpy rules combine them: ``shortfall = 1 - economic health``, ``own_weight = 1 -
+    social_influence``, ``conservative_part = (1 - resolve_blame_weight) ·
+    conservative_resolve``, ``arrest_exponent = -arrest_constant · repression``,
+    ``grievance_kept = 1 - political_grievance_memory``.
+    """
+    factions = stance.size
+    totals[:] = 0.0
+    marked = 0
+    # A citizen's arrest risk depends only on his degree and active neighbours.
+    risks = _arrest_risks(widest, arrest_exponent)
+    # First everyone's neighbour sums, in one tight loop (the cache misses of different
+    # citizens overlap), then the rest citizen by citizen.
+    _gather(indptr, indices, inverse_degree, blame, active, widest, near, situation)
+    for i in range(ideology.size):
+        # 7.7.2 hardship; 7.7.3 blame; 7.7.4 resentment and resolve.
+        h = _clip01(exposure[i] * shortfall)
+        hardship[i] = h
+        x = ideology[i]
+        own = _clip01(credibility + bias * (neutral - x))
+        b = blame[i] + rate * ((own_weight * own + influence * near[i]) - blame[i])
+        blame_out[i] = b
+        r = resentment[i]
+        r = r + rate * (h * (1.0 - b) - r)
+        resentment[i] = r
+        big_r = resolve[i]
+        big_r = big_r + rate * ((resolve_weight * b + conservative_part * (1.0 - x)) - big_r)
+        resolve[i] = big_r
+        # 7.7.5 approval, legitimacy totals, preferred faction, regime approval.
+        position = _clip01(x + mood_weight * h * (1.0 - side_scale * b))
+        best = -np.inf
+        choice = 0
+        support = 0.0
+        for j in range(factions):
+            a = 1.0 - abs(stance[j] - position)
+            a = a + prestige[j]
+            if j == president:
+                a = a - resentment_weight * r
+            if talks_active:
+                a = a + boost
+            a = _clip01(a)
+            totals[j] += a
+            support += a * power[j]
+            utility = a + taste[i, j]
+            if utility > best:
+                best = utility
+                choice = j
+        preferred[i] = choice
+        marked += leans[choice]
+        regime[i] = support
+        # 7.7.6 Epstein's rule; political grievance fades after the decision.
+        felt = h * (1.0 - tolerance * big_r)
+        grievance = felt * (1.0 - support) + political_grievance[i]
+        grievance = grievance if grievance < 1.0 else 1.0
+        arrest = risks[situation[i]]
+        active_out[i] = (grievance - risk_aversion[i] * arrest > threshold) | taken_to_streets[i]
+        if taken_to_streets[i]:
+            taken_to_streets[i] = False
+        political_grievance[i] = political_grievance[i] * grievance_kept
+    leaning[0] = marked
