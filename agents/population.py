@@ -69,6 +69,12 @@ def kernel_choice() -> str:
     return "numba"
 
 
+def _same(values: np.ndarray, kept: list[float]) -> bool:
+    # np.array_equal(values, kept) for the factions' few values, at a fraction of its cost.
+    values = np.asarray(values)
+    return values.ndim == 1 and values.tolist() == kept
+
+
 class Population(mesa.Agent):
     """The Iranian population as ``n`` heterogeneous citizens on a social network.
 
@@ -121,7 +127,8 @@ class Population(mesa.Agent):
         # valid until the approval changes.
         self._spare_blame = np.empty(0)
         self._spare_active = np.empty(0, dtype=bool)
-        self._judged_with: dict | None = None
+        self._judged_with: tuple | None = None
+        self._rules_of = None  # the parameters ``_rules`` were worked out from
 
     @functools.cached_property
     def neighbour_mean(self) -> sp.csr_matrix:
@@ -180,11 +187,21 @@ class Population(mesa.Agent):
             return legitimacy
         kernels = compiled_kernels()
         p = self.model.params
-        stance, prestige, power = (np.array(a, dtype=float) for a in (stance, prestige, power))
+        stance = np.array(stance, dtype=float)
+        prestige = np.array(prestige, dtype=float)
+        power = np.array(power, dtype=float)
         if self._spare_blame.size != self.n:
             self._make_scratch(kernels)
-        totals = np.empty(stance.size)
-        leaning = np.zeros(1, dtype=np.int64)
+        if self._rules_of is not p:
+            self._rules = self._rule_constants(p)
+            self._rules_of = p
+        blame_rules, judgement_rules = self._rules
+        bias, neutral, own_weight, influence, rate, resolve_weight, conservative_part = blame_rules
+        mood_weight, side_scale, resentment_weight, boost, tolerance, threshold, kept = (
+            judgement_rules
+        )
+        legitimacy = np.empty(stance.size)
+        leaning = self._leaning
         kernels.live_month(
             *self._network,
             self.ideology,
@@ -202,34 +219,45 @@ class Population(mesa.Agent):
             self._spare_blame,
             self._spare_active,
             self._regime,
-            totals,
+            legitimacy,
             leaning,
-            *self._blame_constants(economic_health, narrative_credibility),
+            1.0 - economic_health,
+            float(narrative_credibility),
+            bias,
+            neutral,
+            own_weight,
+            influence,
+            rate,
+            resolve_weight,
+            conservative_part,
             stance,
             prestige,
-            stance >= COMPROMISE_STANCE,
+            COMPROMISE_STANCE,
             int(president),
-            float(p.mood_weight),
-            BLAME_SIDE_SCALE,
-            float(p.incumbent_resentment_weight),
+            mood_weight,
+            side_scale,
+            resentment_weight,
             bool(talks_active),
-            float(p.talks_legitimacy_boost),
+            boost,
             power,
-            float(p.resolve_tolerance),
+            tolerance,
             -p.arrest_constant * repression,
-            float(p.protest_threshold),
-            1.0 - p.political_grievance_memory,
+            threshold,
+            kept,
         )
         self.blame_west, self._spare_blame = self._spare_blame, self.blame_west
         self.active, self._spare_active = self._spare_active, self.active
         self._approval = None
         self._judged = (stance, prestige, int(president), bool(talks_active))
-        self._judged_with = {"power": power, "stance": stance, "leaning": int(leaning[0])}
-        return totals / self.n
+        # As lists, compared with == to tell whether a later query asks about the same
+        # power or stances (as np.array_equal would, and faster at a few factions).
+        self._judged_with = (power.tolist(), stance.tolist(), int(leaning[0]))
+        return legitimacy
 
     def _make_scratch(self, kernels: ModuleType) -> None:
         # The network as the kernel reads it, buffers for the neighbour sums, next
-        # month's blame and protest, and the citizens' regime approval.
+        # month's blame and protest, the citizens' regime approval, and the count of
+        # citizens leaning to compromise.
         indptr, indices = self.adjacency.indptr, self.adjacency.indices
         if indptr.dtype == indices.dtype == np.int32:
             # Unsigned, the neighbours' numbers spare the loop a test for negative ones.
@@ -246,13 +274,13 @@ class Population(mesa.Agent):
         self._spare_blame = np.empty(self.n)
         self._spare_active = np.empty(self.n, dtype=bool)
         self._regime = np.empty(self.n)
+        self._leaning = np.zeros(1, dtype=np.int64)
 
-    def _blame_constants(self, economic_health: float, credibility: float) -> tuple:
-        # 7.7.2-7.7.4's parameters, combined as the numpy rules combine them.
-        p = self.model.params
-        return (
-            1.0 - economic_health,
-            float(credibility),
+    @staticmethod
+    def _rule_constants(p) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        # 7.7.3-7.7.6's parameters, combined as the numpy rules combine them: the same
+        # for the whole run, so worked out once.
+        blame = (
             float(p.ideology_blame_bias),
             NEUTRAL_IDEOLOGY,
             1.0 - p.social_influence,
@@ -261,6 +289,16 @@ class Population(mesa.Agent):
             float(p.resolve_blame_weight),
             (1.0 - p.resolve_blame_weight) * p.conservative_resolve,
         )
+        judgement = (
+            float(p.mood_weight),
+            BLAME_SIDE_SCALE,
+            float(p.incumbent_resentment_weight),
+            float(p.talks_legitimacy_boost),
+            float(p.resolve_tolerance),
+            float(p.protest_threshold),
+            1.0 - p.political_grievance_memory,
+        )
+        return blame, judgement
 
     def feel_economy(self, economic_health: float) -> None:
         """Hardship: the economy's shortfall, felt in proportion to exposure."""
@@ -389,6 +427,26 @@ class Population(mesa.Agent):
     def averages(self) -> dict[str, float]:
         """Means over citizens of ``hardship``, ``resentment``, ``blame_west``,
         ``resolve``, ``political_grievance`` and ``active`` (the protest share), 7.7.8."""
+        if self.kernel == "numba":
+            # One compiled call with numpy's summation order: the same means, bit for bit.
+            hardship, resentment, blame, resolve, grievance, protesting = (
+                compiled_kernels().averages(
+                    self.hardship,
+                    self.resentment,
+                    self.blame_west,
+                    self.resolve,
+                    self.political_grievance,
+                    self.active,
+                )
+            )
+            return {
+                "hardship": hardship,
+                "resentment": resentment,
+                "blame_west": blame,
+                "resolve": resolve,
+                "political_grievance": grievance,
+                "active": protesting / self.n,
+            }
         names = ("hardship", "resentment", "blame_west", "resolve", "political_grievance")
         means = {name: float(getattr(self, name).mean()) for name in names}
         # A count over n is the mean of the 0/1 states exactly, and much faster.
@@ -397,15 +455,15 @@ class Population(mesa.Agent):
     def compromise_preference(self, stance: np.ndarray) -> float:
         """Share of citizens whose preferred faction leans to compromise (stance >= 0.5)."""
         judged = self._judged_with
-        if judged is not None and np.array_equal(stance, judged["stance"]):
-            return judged["leaning"] / self.n  # counted by the compiled month
+        if judged is not None and _same(stance, judged[1]):
+            return judged[2] / self.n  # counted by the compiled month
         return np.count_nonzero((stance >= COMPROMISE_STANCE)[self.preferred]) / self.n
 
     def regime_legitimacy(self, power: np.ndarray) -> float:
         """Mean over citizens of their power-weighted approval of the factions."""
         judged = self._judged_with
-        if judged is not None and np.array_equal(power, judged["power"]):
-            return float(self._regime.mean())  # computed by the compiled month
+        if judged is not None and _same(power, judged[0]):
+            return compiled_kernels().mean(self._regime)  # computed by the compiled month
         return float(self._regime_approval(power).mean())
 
     def _regime_approval(self, power: np.ndarray) -> np.ndarray:

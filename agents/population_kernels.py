@@ -18,7 +18,9 @@ Orders that the numpy rules fix and the kernel repeats:
 - a faction's legitimacy sums approval over citizens in index order (numpy's reduction
   along the first axis), then divides by ``n``;
 - a citizen's regime approval sums ``approval_ij · power_j`` over factions in index
-  order (``Population._regime_approval``).
+  order (``Population._regime_approval``);
+- the citizens' averages (7.7.8, ``averages`` and ``mean``) add in numpy's pairwise
+  order for a contiguous float64 array, so that they equal numpy's ``mean``.
 
 ``agents/population.py`` imports this module (and so Numba) only when the compiled
 kernel is in use. The compiled code is cached beside this file (``cache=True``): only
@@ -96,7 +98,7 @@ def live_month(
     blame_out,
     active_out,
     regime,
-    totals,
+    legitimacy,
     leaning,
     shortfall,
     credibility,
@@ -109,7 +111,7 @@ def live_month(
     conservative_part,
     stance,
     prestige,
-    leans,
+    compromise_stance,
     president,
     mood_weight,
     side_scale,
@@ -132,16 +134,17 @@ def live_month(
     ``blame_out`` and ``active_out`` (the neighbour means need everyone's previous
     values); updates ``hardship``, ``resentment``, ``resolve``, ``political_grievance``,
     ``taken_to_streets`` and ``preferred`` in place. Writes each citizen's
-    power-weighted approval into ``regime``, each faction's approval summed over
-    citizens into ``totals``, and into ``leaning[0]`` the number of citizens whose
-    preferred faction is marked in ``leans``. The scalars are the rules' parameters, combined as the
+    power-weighted approval into ``regime``, each faction's legitimacy (its approval
+    summed over citizens, then divided by n) into ``legitimacy``, and into
+    ``leaning[0]`` the number of citizens whose preferred faction's stance is at least
+    ``compromise_stance``. The scalars are the rules' parameters, combined as the
     numpy rules combine them: ``shortfall = 1 - economic health``, ``own_weight = 1 -
     social_influence``, ``conservative_part = (1 - resolve_blame_weight) ·
     conservative_resolve``, ``arrest_exponent = -arrest_constant · repression``,
     ``grievance_kept = 1 - political_grievance_memory``.
     """
     factions = stance.size
-    totals[:] = 0.0
+    legitimacy[:] = 0.0
     marked = 0
     # A citizen's arrest risk depends only on his degree and active neighbours.
     risks = _arrest_risks(widest, arrest_exponent)
@@ -175,14 +178,15 @@ def live_month(
             if talks_active:
                 a = a + boost
             a = _clip01(a)
-            totals[j] += a
+            legitimacy[j] += a
             support += a * power[j]
             utility = a + taste[i, j]
             if utility > best:
                 best = utility
                 choice = j
         preferred[i] = choice
-        marked += leans[choice]
+        if stance[choice] >= compromise_stance:
+            marked += 1
         regime[i] = support
         # 7.7.6 Epstein's rule; political grievance fades after the decision.
         felt = h * (1.0 - tolerance * big_r)
@@ -194,3 +198,119 @@ def live_month(
             taken_to_streets[i] = False
         political_grievance[i] = political_grievance[i] * grievance_kept
     leaning[0] = marked
+    for j in range(factions):
+        legitimacy[j] = legitimacy[j] / ideology.size
+
+
+# numpy's pairwise summation of a contiguous float64 array (7.7.8): blocks of at most
+# PAIRWISE_BLOCK terms are summed in PAIRWISE_LANES running sums; a longer block is
+# split in two. Each split at least halves the block, so PAIRWISE_DEPTH levels of
+# splitting cover any array.
+PAIRWISE_BLOCK = 128
+PAIRWISE_LANES = 8
+PAIRWISE_DEPTH = 64
+
+
+@numba.njit(cache=True)
+def _block_sum(values, start, n):
+    """numpy's sum of a block of at most PAIRWISE_BLOCK terms ``values[start:start +
+    n]``: fewer than PAIRWISE_LANES in turn from 0.0; else eight running sums over
+    groups of eight, combined as ((0+1)+(2+3))+((4+5)+(6+7)), then the rest in turn."""
+    if n < PAIRWISE_LANES:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    groups_end = start + n - n % PAIRWISE_LANES
+    for g in range(start + PAIRWISE_LANES, groups_end, PAIRWISE_LANES):
+        r0 += values[g]
+        r1 += values[g + 1]
+        r2 += values[g + 2]
+        r3 += values[g + 3]
+        r4 += values[g + 4]
+        r5 += values[g + 5]
+        r6 += values[g + 6]
+        r7 += values[g + 7]
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(groups_end, start + n):
+        total += values[i]
+    return total
+
+
+@numba.njit(cache=True)
+def _left_half(n):
+    # Where numpy splits a block of n terms: half of it, rounded down to whole groups.
+    half = n >> 1
+    return half - half % PAIRWISE_LANES
+
+
+@numba.njit(cache=True)
+def _pairwise_sum(values):
+    """The sum of a contiguous float64 array in numpy's pairwise order: a block of more
+    than PAIRWISE_BLOCK terms is split by ``_left_half`` and the two halves' sums are
+    added (left + right). Walked with an explicit stack, as a recursive function
+    compiled with ``cache=True`` may crash when loaded from the cache."""
+    n = values.size
+    if n <= PAIRWISE_BLOCK:
+        return _block_sum(values, 0, n)
+    starts = np.empty(PAIRWISE_DEPTH, dtype=np.int64)
+    sizes = np.empty(PAIRWISE_DEPTH, dtype=np.int64)
+    left_sums = np.empty(PAIRWISE_DEPTH)
+    left_done = np.zeros(PAIRWISE_DEPTH, dtype=np.bool_)
+    top = 0
+    starts[0] = 0
+    sizes[0] = n
+    total = 0.0
+    returning = False
+    while True:
+        if returning:
+            if top < 0:
+                return total
+            if left_done[top]:
+                total = left_sums[top] + total
+                top -= 1
+                continue
+            # The left half is summed: now the right half.
+            left_sums[top] = total
+            left_done[top] = True
+            half = _left_half(sizes[top])
+            start, size = starts[top] + half, sizes[top] - half
+            returning = False
+        else:
+            start, size = starts[top], sizes[top]
+            if size <= PAIRWISE_BLOCK:
+                total = _block_sum(values, start, size)
+                top -= 1
+                returning = True
+                continue
+            size = _left_half(size)
+        top += 1
+        starts[top] = start
+        sizes[top] = size
+        left_done[top] = False
+
+
+@numba.njit(cache=True)
+def mean(values):
+    """``values.mean()`` of a contiguous float64 array, bit for bit as numpy computes it
+    (its pairwise sum, divided by the length)."""
+    return _pairwise_sum(values) / values.size
+
+
+@numba.njit(cache=True)
+def averages(hardship, resentment, blame, resolve, political_grievance, active):
+    """The citizens' means of the five states, as numpy's ``mean`` gives them, and the
+    number of protesters (ODD 7.7.8), in one call."""
+    protesting = 0
+    for state in active:
+        protesting += state
+    return (
+        mean(hardship),
+        mean(resentment),
+        mean(blame),
+        mean(resolve),
+        mean(political_grievance),
+        protesting,
+    )

@@ -258,3 +258,34 @@ def test_aggregates_kept_from_a_compiled_month_are_dropped_with_its_approval(mon
     assert pop.regime_legitimacy(power) == float(pop._regime_approval(power).mean()) != kept
     leaning_now = (stance >= COMPROMISE_STANCE)[pop.preferred].mean()
     assert pop.compromise_preference(stance) == leaning_now != leaning
+
+
+# Every size up to 2,000 (the blocks of 8 and 128 and their remainders), and large ones
+# of odd length where numpy splits the array many times.
+MEAN_SIZES = [*range(1, 2001), 4099, 100_000, 100_003, 1_000_000, 1_048_579]
+
+
+def test_the_compiled_mean_is_numpys_bit_for_bit():
+    """The compiled averages (7.7.8) sum in numpy's pairwise order: any other order (in
+    turn, or numpy's blocks combined otherwise) differs in the last bits for many sizes."""
+    pytest.importorskip("numba")
+    from agents import population_kernels
+
+    rng = np.random.default_rng(2026)
+    for n in MEAN_SIZES:
+        # Values of very different sizes, so that the order of the additions shows.
+        values = rng.random(n) * 10.0 ** rng.integers(-6, 7, n)
+        assert population_kernels.mean(values) == values.mean(), n
+
+
+def test_the_compiled_averages_are_the_numpy_ones(monkeypatch):
+    pytest.importorskip("numba")
+    compiled = run_with("numba", monkeypatch, "baseline_2011", 4, 301, {}, months=30)
+    population = compiled.population
+    population.shock_election(0.5, 0.1)  # some citizens protest and are aggrieved
+    means = population.averages()
+    monkeypatch.setattr(population, "kernel", "numpy")
+    expected = population.averages()
+    assert expected["active"] > 0 and expected["political_grievance"] > 0
+    assert means == expected
+    assert all(type(value) is float for value in means.values())
