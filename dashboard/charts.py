@@ -17,10 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from batch_runs.reporting.chart_style import FONT, title
+from batch_runs.reporting.chart_style import (
+    AXIS_STYLE,
+    FONT,
+    LEGEND_BELOW,
+    MONTH_FORMAT,
+    WHITE_LAYOUT,
+    legend_name,
+    title,
+)
 from model import DEFAULT_MONTHS
 from model.outputs import BY_NAME
 
@@ -35,17 +42,12 @@ FACTION_PALETTE = ("#D55E00", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#CC79
 WESTERN_PALETTE = ("#0072B2", "#56B4E9", "#009E73")
 OTHER_PALETTE = ("#D55E00", "#CC79A7", "#E69F00", "#999999")
 
-FIGURE_WIDTH = 540
-FIGURE_HEIGHT = 380
-# Legends go below the plot, two entries a row (labels of factions are long).
-LEGEND_BELOW = {
-    "orientation": "h",
-    "yanchor": "top",
-    "x": 0,
-    "font": {"size": 11},
-    "entrywidth": 0.5,
-    "entrywidthmode": "fraction",
-}
+# Decimals of the values sent to the browser: the hovers show three (or a share to a
+# tenth of a percent), and shorter numbers make each month's update smaller.
+DECIMALS = 4
+# The height of a chart without its legend; the width is the container's. The browser
+# adds the legend's height (dashboard/live_figure.py), however many rows it wraps to.
+FIGURE_HEIGHT = 330
 
 # Event kinds marked on the factional-balance chart, in the order of their rows above the
 # stacked area. A table in text (one row a kind), read once below: easier to scan and
@@ -120,32 +122,33 @@ def _label(column: str) -> str:
 
 
 def base_layout(text: str, margin: dict[str, int]) -> dict[str, Any]:
-    """What every chart of the simulation page shares: its title, size, margins, font
-    and template (the same size for all, so they line up two to a row)."""
-    return {
+    """What every chart of the simulation page shares: its title, height (the width is
+    its container's), margins, font, white background and legend below the plot."""
+    return WHITE_LAYOUT | {
         "title": title(text),
-        "width": FIGURE_WIDTH,
+        "autosize": True,
         "height": FIGURE_HEIGHT,
         "margin": margin,
         "font": FONT,
-        "template": "plotly_white",
+        "legend": LEGEND_BELOW,
     }
 
 
 def time_layout(results: pd.DataFrame, text: str, y_title: str, y_range=None) -> dict[str, Any]:
-    """The layout of a chart over months: titles, units, legend below, fixed axes."""
-    return base_layout(text, {"l": 60, "r": 20, "t": 50, "b": 40}) | {
+    """The layout of a chart over months: titles, units, legend below, fixed axes, and
+    one hover for all series with the month (YYYY-MM) on top."""
+    return base_layout(text, {"l": 60, "r": 20, "t": 50, "b": 10}) | {
         "hovermode": "x unified",
-        "legend": LEGEND_BELOW | {"y": -0.2},
         "uirevision": "keep",  # keep the user's zoom and hidden series across months
-        "xaxis": {
+        "xaxis": AXIS_STYLE
+        | {
             "type": "date",
             "title": {"text": "month"},
             "tickformat": "%Y",
-            "hoverformat": "%Y-%m",
+            "hoverformat": MONTH_FORMAT,
             "range": time_range(results),
         },
-        "yaxis": {"title": {"text": y_title}, "range": y_range},
+        "yaxis": AXIS_STYLE | {"title": {"text": y_title}, "range": y_range},
     }
 
 
@@ -154,9 +157,9 @@ def line(results: pd.DataFrame, column: str, label: str, colour: str, dash: str 
     return {
         "type": "scatter",
         "x": results["date"].to_numpy(),
-        "y": results[column].to_numpy(dtype=float),
+        "y": results[column].to_numpy(dtype=float).round(DECIMALS),
         "mode": "lines" if len(results) > 2 else "lines+markers",
-        "name": label,
+        "name": legend_name(label),
         "line": {"color": colour, "width": 2, "dash": dash},
         "hovertemplate": "%{y:.3f}",
     }
@@ -176,9 +179,9 @@ def factional_balance_figure(
         {
             "type": "scatter",
             "x": x,
-            "y": results[f"power_{s.name}"].to_numpy(dtype=float),
-            "name": s.label,
-            "mode": "lines",
+            "y": results[f"power_{s.name}"].to_numpy(dtype=float).round(DECIMALS),
+            "name": legend_name(s.label),
+            "mode": "lines" if len(results) > 2 else "lines+markers",
             "stackgroup": "power",
             "line": {"width": 0.5, "color": s.colour},
             "fillcolor": s.colour,
@@ -190,7 +193,6 @@ def factional_balance_figure(
     layout = time_layout(results, "Factional balance: share of power", "share of power (%)")
     layout["yaxis"] |= {"range": [0, 1.25], "tickvals": [0, 0.25, 0.5, 0.75, 1.0]}
     layout["yaxis"]["tickformat"] = ".0%"
-    layout["hovermode"] = "closest"
     return {"data": data, "layout": layout}
 
 
@@ -199,21 +201,25 @@ def event_marker_traces(events: pd.DataFrame) -> list[dict[str, Any]]:
     each with the event in words as its hover text."""
     if events.empty:
         return []
-    present = set(events["kind"])
-    shown = [k for k in EVENT_MARKERS if k in present]
+    by_kind: dict[str, tuple[list[str], list[str]]] = {}
+    for date, kind, text in zip(events["date"], events["kind"], events["text"], strict=True):
+        dates, texts = by_kind.setdefault(kind, ([], []))
+        dates.append(date)
+        texts.append(f"{date}: {text}")
+    shown = [k for k in EVENT_MARKERS if k in by_kind]
     traces = []
     for row, kind in enumerate(shown):
         label, symbol, colour = EVENT_MARKERS[kind]
-        rows = events[events["kind"] == kind]
+        dates, texts = by_kind[kind]
         traces.append(
             {
                 "type": "scatter",
-                "x": rows["date"].to_numpy(),
-                "y": np.full(len(rows), 1.03 + 0.2 * (row + 0.5) / len(shown)),
+                "x": dates,
+                "y": [1.03 + 0.2 * (row + 0.5) / len(shown)] * len(dates),
                 "mode": "markers",
                 "name": label,
                 "marker": {"symbol": symbol, "size": 9, "color": colour},
-                "text": (rows["date"] + ": " + rows["text"]).to_numpy(),
+                "text": texts,
                 "hovertemplate": "%{text}<extra></extra>",
             }
         )

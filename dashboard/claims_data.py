@@ -1,9 +1,11 @@
-"""The result files the Claims and Analysis pages show (ODD §10).
+"""The result files the Claims and Analysis pages and the headline show (ODD §10).
 
 ``iran-sim claims`` writes the audit of C1–C9 and K1–K3 (``claims.csv``), ``iran-sim
 sensitivity`` the parameter ranking (``sensitivity.csv``) and ``iran-sim frontier`` the
 map of where refusal does better (``frontier.csv``; ODD §10.4). The pages read the
-user's own latest files, or else the baseline results shipped in ``docs/results``.
+user's own latest files, or else the baseline results shipped in ``docs/results``. The
+engage-vs-refuse headline of the default set-up (C9) is shipped in
+``docs/results/headline/pairs.csv`` (``python -m dashboard.headline`` writes it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ SHIPPED_RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
 CLAIMS_FILE = "claims.csv"
 SENSITIVITY_FILE = "sensitivity.csv"
 FRONTIER_FILE = "frontier.csv"
+HEADLINE_PATH = SHIPPED_RESULTS / "headline" / "pairs.csv"
 
 
 def results_folder(name: str) -> Path:

@@ -11,11 +11,13 @@ where refusal does better (C9; ODD §10.4).
 
 The components only lay out and wire state: the figures and tables are
 ``batch_runs/reporting/claims_figures.py`` and ``analysis_views.py``, the files
-``dashboard/claims_data.py``, the runs ``dashboard/background_runs.py``. Wired into
+``dashboard/claims_data.py``, the runs ``dashboard/background_runs.py``; figures are
+drawn at the width of the page (``LiveFigure``) and wide tables scroll in their own box,
+from a phone to a wide screen. Wired into
 ``server.py`` with::
 
-    DashboardPage("Claims", lambda model: ClaimsPage(model=model)),
-    DashboardPage("Analysis", lambda model: AnalysisPage()),
+    DashboardPage("Claims", _claims),  # ClaimsPage(model=model)
+    DashboardPage("Analysis", _analysis),  # AnalysisPage()
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from dashboard.claims_data import (
     read_table,
     sibling_folders,
 )
+from dashboard.live_figure import LiveFigure
 from dashboard.run_controls import (
     CONTROL_ROW,
     NOTE_STYLE,
@@ -94,8 +97,9 @@ def AuditTable(table: pd.DataFrame, source: str) -> None:
         solara.Select("Setting", values=settings, value=setting, on_value=set_setting)
     solara.Text(verdict_counts(table, setting), classes=["claims-verdicts"])
     shown = display_table(table, setting)
-    solara.DataFrame(shown, items_per_page=len(shown) or 1)
-    solara.FigurePlotly(claims_figure(table, setting))
+    with solara.Div(classes=["table-scroll", "claims-table"]):
+        solara.DataFrame(shown, items_per_page=len(shown) or 1)
+    LiveFigure(claims_figure(table, setting))
 
 
 @solara.component
@@ -179,8 +183,9 @@ def SensitivityCard(folder: str | Path) -> None:
         if ranking is None:
             solara.Info(missing_text("ranking", folder, "iran-sim sensitivity"))
             return
-        solara.FigurePlotly(sensitivity_figure(ranking))
-        solara.DataFrame(ranking_table(ranking), items_per_page=10)
+        LiveFigure(sensitivity_figure(ranking))
+        with solara.Div(classes=["table-scroll", "ranking-table"]):
+            solara.DataFrame(ranking_table(ranking), items_per_page=10)
 
 
 @solara.component
@@ -192,7 +197,7 @@ def FrontierCard(folder: str | Path) -> None:
             solara.Info(missing_text("map", folder, FRONTIER_COMMAND))
             return
         solara.Text(frontier_summary(frontier), classes=["frontier-summary"])
-        solara.FigurePlotly(frontier_map(frontier))
+        LiveFigure(frontier_map(frontier))
 
 
 @solara.component

@@ -8,8 +8,10 @@ plain dict in Plotly's JSON schema, like the other charts (``dashboard/charts.py
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections import deque
+import zlib
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,21 +20,25 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from dashboard.charts import LEGEND_BELOW, Figure, Series, base_layout, faction_series
+from batch_runs.reporting.chart_style import legend_name
+from dashboard.charts import DECIMALS, Figure, Series, base_layout, faction_series
 
 DEFAULT_SAMPLE = 300
+LAYOUTS_KEPT = 16  # layouts remembered across sessions (a few hundred kB each)
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LAYOUTS: OrderedDict[tuple, NetworkSample] = OrderedDict()  # across sessions, newest last
+_LAYOUTS_LOCK = threading.Lock()  # sessions render in threads of their own
 
 
 @dataclass(frozen=True)
 class NetworkSample:
-    """Citizens shown (indices into the population), their layout and edge polylines."""
+    """Citizens shown (indices into the population), their layout and their ties (as
+    one SVG path, ``M x,y L x,y`` a tie, in the layout's coordinates)."""
 
     ids: np.ndarray
     x: np.ndarray
     y: np.ndarray
-    edge_x: np.ndarray
-    edge_y: np.ndarray
+    ties: str
 
 
 def snowball_sample(adjacency: sp.csr_matrix, size: int, seed: int) -> np.ndarray:
@@ -80,26 +86,28 @@ def layout_sample(adjacency: sp.csr_matrix, ids: np.ndarray, seed: int) -> Netwo
     pos = nx.spring_layout(graph, seed=seed % LAYOUT_SEED_RANGE, iterations=60)
     xy = np.array([pos[i] for i in range(len(ids))])
     rows, cols = sub.row[sub.row < sub.col], sub.col[sub.row < sub.col]
-    edge_x = np.column_stack([xy[rows, 0], xy[cols, 0], np.full(rows.size, np.nan)]).ravel()
-    edge_y = np.column_stack([xy[rows, 1], xy[cols, 1], np.full(rows.size, np.nan)]).ravel()
-    return NetworkSample(ids, xy[:, 0], xy[:, 1], edge_x, edge_y)
+    ties = "".join(
+        f"M{x0:.4f},{y0:.4f}L{x1:.4f},{y1:.4f}"
+        for x0, y0, x1, y1 in np.column_stack([xy[rows], xy[cols]]).tolist()
+    )
+    return NetworkSample(ids, xy[:, 0], xy[:, 1], ties)
 
 
-NETWORK_KEY = "colour: preferred faction · size: resentment · black ring: protesting"
+# The key above the plot, on two lines so that it fits a phone's width.
+NETWORK_KEY = "colour: preferred faction · size: resentment<br>black ring: protesting"
 
 
-def ties_trace(edges: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
-    """The social ties among the citizens shown, as one polyline (NaN between ties)."""
-    ex, ey = edges
+def ties_shape(path: str) -> dict[str, Any]:
+    """The social ties among the citizens shown, drawn under them as one path. A shape
+    of the layout, not a trace: it never changes, and the browser draws it again only
+    if it did (a trace of a thousand ties would be recomputed every month)."""
     return {
-        "type": "scatter",
-        "x": ex,
-        "y": ey,
-        "mode": "lines",
-        "name": "social ties",
+        "type": "path",
+        "path": path,
+        "xref": "x",
+        "yref": "y",
+        "layer": "below",
         "line": {"color": "rgba(90,90,90,0.35)", "width": 0.7},
-        "hoverinfo": "skip",
-        "showlegend": False,
     }
 
 
@@ -118,7 +126,7 @@ def citizens_trace(
         "x": x,
         "y": y,
         "mode": "markers",
-        "name": faction.label,
+        "name": legend_name(faction.label),
         "marker": {
             "color": faction.colour,
             "size": size,
@@ -149,9 +157,8 @@ def network_layout(shown: int, date: str) -> dict[str, Any]:
         "showarrow": False,
         "font": {"size": 11, "color": "#555555"},
     }
-    text = f"Citizens on their social network: {shown} shown, {date}"
-    return base_layout(text, {"l": 10, "r": 10, "t": 60, "b": 10}) | {
-        "legend": LEGEND_BELOW | {"y": 0},
+    text = f"Citizens' network: {shown} shown, {date}"
+    return base_layout(text, {"l": 10, "r": 10, "t": 75, "b": 10}) | {
         "annotations": [key],
         "uirevision": "keep",
         "hovermode": "closest",
@@ -163,7 +170,7 @@ def network_layout(shown: int, date: str) -> dict[str, Any]:
 def network_figure(
     x: np.ndarray,
     y: np.ndarray,
-    edges: tuple[np.ndarray, np.ndarray],
+    ties: str,
     preferred: np.ndarray,
     resentment: np.ndarray,
     active: np.ndarray,
@@ -177,13 +184,16 @@ def network_figure(
     Serves C5 and C7 (blame and resentment spread over the network, ODD §7.7.3) and C6
     (which factions citizens turn to, ODD §7.7.5).
     """
-    size = 5.0 + 16.0 * np.clip(resentment, 0.0, 1.0)
-    data = [ties_trace(edges)]
+    size = (5.0 + 16.0 * np.clip(resentment, 0.0, 1.0)).round(1)
+    resentment = resentment.round(DECIMALS)
+    x, y = x.round(DECIMALS), y.round(DECIMALS)
+    data = []
     for index, faction in enumerate(factions):
         m = preferred == index
         hover = np.column_stack([ids[m], resentment[m], active[m]])
         data.append(citizens_trace(faction, x[m], y[m], size[m], active[m], hover))
-    return {"data": data, "layout": network_layout(len(ids), date)}
+    layout = network_layout(len(ids), date) | {"shapes": [ties_shape(ties)]}
+    return {"data": data, "layout": layout}
 
 
 def sample_for(model, size: int = DEFAULT_SAMPLE) -> NetworkSample:
@@ -191,10 +201,33 @@ def sample_for(model, size: int = DEFAULT_SAMPLE) -> NetworkSample:
     cached = _CACHE.get(model)
     if cached is None:
         adjacency = model.population.adjacency
-        ids = snowball_sample(adjacency, size, model.seed)
-        cached = layout_sample(adjacency, ids, model.seed)
+        cached = _sample_of(adjacency, size, model.seed)
         _CACHE[model] = cached
     return cached
+
+
+def network_key(adjacency: sp.csr_matrix) -> tuple[int, int, int]:
+    """A fingerprint of a network (its size, its number of ties and a checksum of them):
+    the same scenario, population and seed give the same network, and the same key."""
+    crc = zlib.crc32(adjacency.indices.tobytes(), zlib.crc32(adjacency.indptr.tobytes()))
+    return adjacency.shape[0], adjacency.nnz, crc
+
+
+def _sample_of(adjacency: sp.csr_matrix, size: int, seed: int) -> NetworkSample:
+    """The sample and layout of a network, computed once for all the sessions that open
+    the same set-up (a new page, a Reset that keeps the seed): the force-directed
+    layout is the slowest part of opening the page."""
+    key = (network_key(adjacency), size, seed)
+    with _LAYOUTS_LOCK:
+        if key in _LAYOUTS:
+            _LAYOUTS.move_to_end(key)
+            return _LAYOUTS[key]
+    sample = layout_sample(adjacency, snowball_sample(adjacency, size, seed), seed)
+    with _LAYOUTS_LOCK:
+        _LAYOUTS[key] = sample
+        while len(_LAYOUTS) > LAYOUTS_KEPT:
+            _LAYOUTS.popitem(last=False)
+    return sample
 
 
 def citizens_figure(model):
@@ -209,7 +242,7 @@ def citizens_figure(model):
     return network_figure(
         sample.x,
         sample.y,
-        (sample.edge_x, sample.edge_y),
+        sample.ties,
         pop.preferred[ids],
         pop.resentment[ids],
         pop.active[ids],

@@ -1,9 +1,9 @@
 """Controls shared by the pages that start background runs: the claims audit (C1–C9,
 K1–K3, ODD §10) and the comparison of two policies (C9, ODD §3.2).
 
-A row of controls with a replicates slider and a run button, a progress bar while the
-runs go, and the style of the small grey notes. Layout only: the runs themselves are
-``dashboard/background_runs.py``.
+A row of controls with a replicates slider and a run button, a progress bar with a
+Cancel button while the runs go, and the style of the small grey notes. Layout only:
+the runs themselves are ``dashboard/background_runs.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,14 @@ def RunButton(
         disabled=running,
         icon_name=icon,
         classes=[css_class],
+    )
+
+
+@solara.component
+def CancelButton(on_click: Callable[[], None], css_class: str) -> None:
+    """Stops the runs going (between two runs); the finished ones are dropped."""
+    solara.Button(
+        "Cancel", on_click=on_click, outlined=True, icon_name="mdi-stop", classes=[css_class]
     )
 
 

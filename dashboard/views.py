@@ -1,9 +1,10 @@
-"""The live parts of the simulation page: charts, month status, event log and CSV export.
+"""The live parts of the simulation page: charts, month status, event log and CSV export,
+and the screen width that decides whether the drawer starts open.
 
 Each chart is a plain function ``f(model)`` returning its figure, shown by
-:func:`LiveChart` in a ``LiveFigure`` (a ``solara.FigurePlotly`` that updates in place)
-and re-rendered whenever SolaraViz's ``update_counter`` moves (after every Step, Play
-tick or Reset), exactly as SolaraViz does with the components it is given.
+:func:`LiveChart` in a ``LiveFigure`` (plotly.js, sized to its grid cell) and
+re-rendered whenever SolaraViz's ``update_counter`` moves (after every Step, Play tick
+or Reset), exactly as SolaraViz does with the components it is given.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+import anywidget
 import pandas as pd
 import solara
+import traitlets
 from mesa.visualization.utils import update_counter
 
 from dashboard import charts
 from dashboard.charts import Figure, faction_series, government_series
 from dashboard.explanations import CHART_HELP
 from dashboard.live_figure import LiveFigure
+from dashboard.monitors import Monitors
 from dashboard.network import citizens_figure
-from dashboard.prose import Prose
+from dashboard.prose import Prose, to_html
 from dashboard.session import frames
 from model import IranModel
 
@@ -31,47 +35,75 @@ def results_of(model: IranModel) -> pd.DataFrame:
 
 
 # The simulation page in reading order: (help key, the chart's figure for the model's
-# months so far). The figure functions say which claims they serve (C1–C9, K1–K3).
+# months so far). The figure functions say which claims they serve (C1–C9, K1–K3). The
+# factional balance and sanctions come first, side by side on a wide screen: the op-ed's
+# argument runs through both (C3, C4, C6).
 SIMULATION_CHARTS: tuple[tuple[str, Callable[[IranModel], Figure]], ...] = (
     ("balance", lambda m: charts.factional_balance_figure(*frames(m), faction_series(m))),
+    ("sanctions", lambda m: charts.sanctions_figure(results_of(m), government_series(m))),
     ("legitimacy", lambda m: charts.legitimacy_figure(results_of(m), faction_series(m))),
     ("population", lambda m: charts.population_figure(results_of(m))),
-    ("sanctions", lambda m: charts.sanctions_figure(results_of(m), government_series(m))),
     ("nuclear", lambda m: charts.nuclear_figure(results_of(m))),
     ("network", citizens_figure),
 )
 
 
 @solara.component
-def LiveChart(model: IranModel, figure: Callable[[IranModel], Figure], help_key: str) -> None:
-    """One chart that follows the model, with its explanation under it."""
-    update_counter.get()
-    with solara.Card(margin=0, classes=["chart-card", f"chart-{help_key}"]):
+def LiveChart(
+    model: IranModel, figure: Callable[[IranModel], Figure], help_key: str, update: int = 0
+) -> None:
+    """One chart of the model's months so far, with its explanation under it; drawn
+    again when ``update`` (SolaraViz's update counter, given by the page) moves."""
+    with solara.Div(classes=["chart-card", f"chart-{help_key}"]):
         LiveFigure(figure(model))
-        with solara.Details("What this shows"):
-            Prose(CHART_HELP[help_key], style="font-size: 13px")
+        ChartHelp(help_key)
 
 
 @solara.component
-def MonthStatus(model: IranModel) -> None:
-    """The month on screen, the run's policy, scenario and seed (one line)."""
-    update_counter.get()
+def ChartHelp(help_key: str) -> None:
+    """What a chart shows and which claims it serves, folded under it ("What this
+    shows"): the browser's own disclosure element, one widget, never re-sent."""
+    solara.HTML(
+        tag="details",
+        unsafe_innerHTML=f"<summary>What this shows</summary>{to_html(CHART_HELP[help_key])}",
+        classes=["chart-help", "prose"],
+    )
+
+
+@solara.component
+def RunHeader(model: IranModel) -> None:
+    """Above the tabs: the month line and the monitors, re-rendered together each month
+    (one subscription to the update counter for both)."""
+    update = update_counter.get()
+    with solara.Div(classes=["run-header"]):
+        MonthStatus(model, update)
+        Monitors(model, update)
+
+
+@solara.component
+def MonthStatus(model: IranModel, update: int = 0) -> None:
+    """The month on screen, the run's policy, scenario and seed (one line); ``update``
+    (SolaraViz's update counter) makes it follow the months."""
+    start = " · press **Step** or **▶** to run it month by month" if model.steps == 0 else ""
     Prose(
         f"**Month <span class='month'>{model.date}</span>** "
         f"(step <span class='step'>{model.steps}</span>) · "
         f"policy **{model.western_policy}** · scenario {model.scenario_spec.name} · "
-        f"seed {model.seed} · {model.params.n_citizens:,} citizens",
+        f"seed {model.seed} · {model.params.n_citizens:,} citizens{start}",
         classes=["month-status"],
-        style="font-size: 16px; margin: 12px 0 4px 0",
+        style="font-size: 16px; margin: 8px 0 0 0",
     )
 
 
 @solara.component
 def SimulationView(model: IranModel) -> None:
-    """The simulation page: every live chart, two to a row on a wide screen."""
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}, classes=["chart-grid"]):
+    """The simulation page: every live chart in a grid, as many to a row as fit (two or
+    three on a wide screen, one on a phone; the grid is the page's CSS). The page, not
+    each chart, follows the update counter: one re-render a month for all six."""
+    update = update_counter.get()
+    with solara.Div(classes=["chart-grid"]):
         for key, figure in SIMULATION_CHARTS:
-            LiveChart(model, figure, key)
+            LiveChart(model, figure, key, update)
 
 
 @solara.component
@@ -98,6 +130,35 @@ def EventLog(model: IranModel) -> None:
     )
 
 
+# Below this width the drawer (SolaraViz's sidebar) covers the page, so it starts closed:
+# Vuetify's breakpoint for a "mobile" navigation drawer, as Solara's AppLayout sets it.
+DRAWER_BREAKPOINT_PX = 960
+
+# The width of the session's browser window in CSS pixels (0 until the browser says).
+screen_width: solara.Reactive[int] = solara.reactive(0)
+
+
+class _WindowWidth(anywidget.AnyWidget):
+    """Reports the browser window's width once, when the page opens."""
+
+    _esm = """
+    export default {
+      render({ model, el }) {
+        el.style.display = "none";
+        model.set("width", window.innerWidth);
+        model.save_changes();
+      },
+    };
+    """
+    width = traitlets.Int(0).tag(sync=True)
+
+
+@solara.component
+def ScreenWidth() -> None:
+    """Keeps :data:`screen_width` at the width the browser reported (nothing shown)."""
+    _WindowWidth.element(width=screen_width.value, on_width=screen_width.set)
+
+
 def csv_filename(model: IranModel) -> str:
     """The download's file name: scenario, policy, seed and last month."""
     return (
@@ -107,8 +168,11 @@ def csv_filename(model: IranModel) -> str:
 
 
 def results_csv(model: IranModel) -> str:
-    """The current run as CSV, with the same columns as ``iran-sim run``."""
-    return model.results().to_csv(index=False)
+    """The current run as CSV in the format of ``iran-sim run``: '#' lines recording its
+    set-up (scenario, seed, months, every parameter, the code), then its months so far."""
+    from dashboard.session import run_csv
+
+    return run_csv(model)
 
 
 @solara.component
@@ -123,7 +187,8 @@ def ExportCard(model: IranModel) -> None:
             mime_type="text/csv",
         )
         solara.Text(
-            f"{model.steps + 1} rows (month 0 to {model.steps}); columns as "
-            "`iran-sim run` (docs/columns.md)",
+            f"{model.steps + 1} rows (month 0 to {model.steps}) after '#' lines recording "
+            "the set-up; as `iran-sim run` writes it (pandas: read_csv(path, comment='#')); "
+            "`iran-sim run --from-csv FILE` or the set-up card's drop zone runs it again",
             style={"font-size": "12px", "color": "#555"},
         )

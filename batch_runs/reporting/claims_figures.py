@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from batch_runs.analysis.statistics import t_critical
 from batch_runs.analysis.verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
+from batch_runs.reporting.chart_style import FONT, title
 
 VERDICT_COLOURS = {SUPPORTED: "#009E73", CONTRADICTED: "#D55E00", INCONCLUSIVE: "#999999"}
 NO_VERDICT_COLOUR = "#999999"
@@ -103,12 +104,15 @@ def claims_figure(table: pd.DataFrame, setting: str = "baseline") -> go.Figure:
     for x in (-threshold, threshold):
         fig.add_vline(x=x, line_dash="dash", line_color="#555")
     fig.update_layout(
-        title=f"Evidence for each claim ({setting}): effect / standard error, claimed "
-        "direction positive",
+        title=title(
+            f"Evidence for each claim ({setting}): effect / standard error, claimed "
+            "direction positive"
+        ),
         xaxis_title="t statistic in the claimed direction (clipped at ±50)",
-        width=760,
-        height=max(320, 28 * len(rows) + 140),
-        margin={"l": 60},
+        autosize=True,  # the width of the page (a phone's or a wide screen's)
+        height=max(320, 28 * len(rows) + 160),
+        margin={"l": 60, "t": 100},
+        font=FONT,
         showlegend=False,
     )
     return fig

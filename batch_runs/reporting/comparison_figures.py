@@ -22,7 +22,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from batch_runs.analysis.statistics import mean_ci_along
-from batch_runs.reporting.chart_style import FONT, POLICY_COLOURS, rgba, title
+from batch_runs.reporting.chart_style import (
+    FONT,
+    LEGEND_BELOW,
+    MONTH_FORMAT,
+    POLICY_COLOURS,
+    legend_name,
+    rgba,
+    title,
+)
 from model.outputs import OUTPUTS, expand
 
 if TYPE_CHECKING:
@@ -145,13 +153,13 @@ def difference_figure(
     fig.add_vline(x=0, line=dict(color="#777", width=1, dash="dot"))
     fig.update_layout(
         title=title(f"Difference at the last month: {policy_a} (A) − {policy_b} (B)"),
-        width=720,
+        autosize=True,  # the width of the page (a phone's or a wide screen's)
         height=40 + 26 * len(outcomes) + 90,
-        margin=dict(l=20, r=20, t=50, b=50),
+        margin=dict(l=20, r=20, t=70, b=20),
         font=FONT,
         template="plotly_white",
         showlegend=True,
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0),
+        legend=LEGEND_BELOW,
     )
     fig.update_xaxes(title_text="A − B (units of the outcome: index or share)", zeroline=False)
     fig.update_yaxes(automargin=True)
@@ -226,19 +234,22 @@ def _add_arm(fig: go.Figure, arm: Arm, x: pd.Series, outcomes: Sequence[Compared
 
 
 def _trajectories_layout(fig: go.Figure, text: str, rows: int) -> None:
-    """Title, size, unified hover, legend above; years on the time axes."""
+    """Title, height (the width is the page's), unified hover with the month, legend
+    below; years on the time axes."""
     fig.update_layout(
         title=title(text),
-        width=1140,
-        height=250 * rows + 90,
-        margin=dict(l=50, r=20, t=80, b=40),
+        autosize=True,
+        height=250 * rows + 120,
+        margin=dict(l=50, r=20, t=110, b=20),  # a title and panel titles of two lines
         font=FONT,
         template="plotly_white",
         hovermode="x unified",
-        legend=dict(orientation="h", yanchor="bottom", y=1.03, x=1, xanchor="right"),
+        legend=LEGEND_BELOW,
     )
-    fig.update_annotations(font=dict(size=12))
-    fig.update_xaxes(tickformat="%Y", hoverformat="%Y-%m")
+    # Panel titles (the outcomes' labels) on two lines when long, so neighbours never
+    # overlap on a laptop's width.
+    fig.for_each_annotation(lambda a: a.update(text=legend_name(a.text), font=dict(size=12)))
+    fig.update_xaxes(tickformat="%Y", hoverformat=MONTH_FORMAT)
     fig.update_xaxes(title_text="month", row=rows)
     fig.update_yaxes(title_text="index or share (0–1)", col=1)
 

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,49 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardSer
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@contextmanager
+def serve_dashboard(log: Path) -> Iterator[DashboardServer]:
+    """A dashboard server on a free port of 127.0.0.1, its output in ``log``, as
+    ``iran-sim dashboard`` starts it; stopped on exit."""
+    port = _free_port()
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            solara_command("127.0.0.1", port),
+            env=dashboard_environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while server.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"the dashboard server did not start:\n{log.read_text()}")
+        yield DashboardServer(url, log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def fresh_dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
+    """A dashboard server of the test module's own: its log holds only that module's
+    sessions (the ``dashboard`` server is shared by every browser test)."""
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need /usr/bin/chromium (Debian: apt-get install chromium)")
+    with serve_dashboard(tmp_path_factory.mktemp("solara") / "server.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
