@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from batch_runs.analysis.outcomes import Outcome
+from batch_runs.reporting.chart_style import TITLE_LINE, title, wrapped
 
 
 def ranking_figure(ranking: pd.DataFrame, method: str, outcome: Outcome, statistic: str):
@@ -51,11 +52,11 @@ def ranking_figure(ranking: pd.DataFrame, method: str, outcome: Outcome, statist
         if method == "morris"
         else "ST = total-order index; S1 = first-order index"
     )
+    heading = title(f"What decides the engagement advantage in {outcome.name} ({statistic})?")
+    note = wrapped(f"{method.capitalize()}: {explained}; bars with 95% intervals", TITLE_LINE)
+    heading["text"] += f"<br><sup>{note}</sup>"
     fig.update_layout(
-        title=(
-            f"What decides the engagement advantage in {outcome.name} ({statistic})?"
-            f"<br><sup>{method.capitalize()}: {explained}; bars with 95% intervals</sup>"
-        ),
+        title=heading,
         width=900,
         height=max(400, 22 * len(ranking) + 160),
         xaxis_title=key,
@@ -63,6 +64,12 @@ def ranking_figure(ranking: pd.DataFrame, method: str, outcome: Outcome, statist
         legend={"orientation": "h", "y": -0.05},
     )
     return fig
+
+
+# Characters of a heatmap panel's title line: two panels share a phone's width.
+SUBPLOT_LINE = 24
+# Room above the panels for a title of up to three lines and two-line panel titles.
+FRONTIER_TOP_MARGIN = 150
 
 
 def frontier_figure(table: pd.DataFrame, x: str, y: str, outcome: Outcome, statistic: str):
@@ -83,8 +90,8 @@ def frontier_figure(table: pd.DataFrame, x: str, y: str, outcome: Outcome, stati
         rows=1,
         cols=2,
         subplot_titles=(
-            "Mean engagement advantage (blue: engagement better)",
-            "Share of paired seeds where engagement wins",
+            wrapped("Mean engagement advantage (blue: engagement better)", SUBPLOT_LINE),
+            wrapped("Share of paired seeds where engagement wins", SUBPLOT_LINE),
         ),
         horizontal_spacing=0.14,
     )
@@ -110,12 +117,13 @@ def frontier_figure(table: pd.DataFrame, x: str, y: str, outcome: Outcome, stati
         fig.update_yaxes(title_text=y, row=1, col=col)
     direction = "lower" if outcome.better < 0 else "higher"
     fig.update_layout(
-        title=(
+        title=title(
             f"Where engagement stops paying off: {outcome.name} ({statistic}; "
             f"{direction} is better for the West)"
         ),
         width=1150,
-        height=520,
+        height=560,
+        margin={"t": FRONTIER_TOP_MARGIN},
         legend={"orientation": "h", "y": -0.18},
     )
     return fig

@@ -55,17 +55,21 @@ LEGEND_LINE = 28  # characters of a legend entry before it wraps (two columns on
 def legend_name(text: str) -> str:
     """A long series name wrapped onto lines (Plotly's ``<br>``) so that its legend entry
     fits the narrowest screen."""
-    return "<br>".join(textwrap.wrap(text, LEGEND_LINE)) or text
+    return wrapped(text, LEGEND_LINE)
 
 
 TITLE_LINE = 42  # characters of a title line: fits a 390 px phone at 15 px
 
 
+def wrapped(text: str, width: int) -> str:
+    """``text`` on lines of at most ``width`` characters, joined by Plotly's ``<br>``."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def title(text: str) -> dict[str, Any]:
     """A figure title, left-aligned, on as many lines as a phone's width needs (a title
     is never cut off: Plotly does not wrap titles itself)."""
-    lines = "<br>".join(textwrap.wrap(text, TITLE_LINE)) or text
-    return {"text": lines, "x": 0.01, "xanchor": "left", "font": {"size": 15}}
+    return {"text": wrapped(text, TITLE_LINE), "x": 0.01, "xanchor": "left", "font": {"size": 15}}
 
 
 def rgba(hex_colour: str, alpha: float) -> str:
