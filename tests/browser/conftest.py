@@ -59,44 +59,6 @@ class DashboardServer:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
-    """A dashboard server started for this test session."""
-    if not CHROMIUM.exists():
-        pytest.skip("browser tests need /usr/bin/chromium (Debian: apt-get install chromium)")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("solara") / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            solara_command("127.0.0.1", port),
-            env=dashboard_environment(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the dashboard server exited:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the dashboard server did not answer:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield DashboardServer(url, log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
 @contextmanager
 def serve_dashboard(log: Path) -> Iterator[DashboardServer]:
     """A dashboard server on a free port of 127.0.0.1, its output in ``log``, as
@@ -128,6 +90,15 @@ def serve_dashboard(log: Path) -> Iterator[DashboardServer]:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
+    """A dashboard server started for this test session, shared by the browser tests."""
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need /usr/bin/chromium (Debian: apt-get install chromium)")
+    with serve_dashboard(tmp_path_factory.mktemp("solara") / "server.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
