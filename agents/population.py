@@ -54,12 +54,16 @@ def compiled_kernels() -> ModuleType | None:
     return population_kernels
 
 
+class KernelChoiceError(ValueError):
+    """``IRAN_SIM_KERNEL`` names no kernel (a user's setting: one line, no traceback)."""
+
+
 def kernel_choice() -> str:
     """The kernel a new population uses: ``IRAN_SIM_KERNEL`` if set, else Numba's when
     it is installed, else numpy's. Both give the same results (ODD §2.4)."""
     wanted = os.environ.get(KERNEL_VARIABLE, "").strip().lower()
     if wanted not in ("", *KERNELS):
-        raise ValueError(f"{KERNEL_VARIABLE} must be 'numba' or 'numpy', not {wanted!r}")
+        raise KernelChoiceError(f"{KERNEL_VARIABLE} must be 'numba' or 'numpy', not {wanted!r}")
     if wanted == "numpy":
         return "numpy"
     if compiled_kernels() is None:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from importlib import metadata
 
+from agents.population import KernelChoiceError
 from cli.errors import Interrupted, UsageError
 from model.parameters import ParameterError
 from model.scenarios import ScenarioError
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = {s: signal.signal(s, _stop) for s in stops}
     try:
         return int(args.func(args) or 0)
-    except (UsageError, ParameterError, ScenarioError) as exc:
+    except (UsageError, ParameterError, ScenarioError, KernelChoiceError) as exc:
         print(f"iran-sim {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader (e.g. ``| head``) has had enough: not an error

@@ -128,3 +128,11 @@ def test_compare_still_takes_its_old_horizon_flag(tmp_path):
     argv = ["compare", "--set", "n_citizens=100", "--replicates", "2", "--horizon", "3"]
     assert main([*argv, "--workers", "1", "--out", str(tmp_path / "c")]) == 0
     assert (pd.read_csv(tmp_path / "c" / "horizon.csv")["step"] == 3).all()
+
+
+def test_an_unknown_kernel_setting_is_one_line(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setenv("IRAN_SIM_KERNEL", "bogus")
+    out = tmp_path / "run.csv"
+    line = one_line_error(capsys, ["run", "--steps", "2", "--out", str(out)])
+    assert "IRAN_SIM_KERNEL must be 'numba' or 'numpy'" in line
+    assert not out.exists()
