@@ -242,20 +242,16 @@ def _report(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> N
                 f"after {r['first_s']:.2f} s; sweep process peak {r['peak_mb']:.0f} MB "
                 f"({r['base_mb']:.0f} MB before it), files {r['files_mb']:.0f} MB"
             )
+            print(
+                f"  CPU: {r['cpu_s'] / n * 1e3:.2f} ms a run in all, of which the sweep "
+                f"process {r['parent_cpu_s'] / n * 1e3:.2f} ms"
+            )
     if "ceiling" in results:
         t = results["ceiling"]["seconds"]
         line = f"direct, 2 processes: {n / t:7.2f} runs/s ({t:.2f} s): this machine's ceiling"
         if "direct" in results:
             line += f" for 2 workers, {results['direct']['seconds'] / t:.2f}x one process"
         print(line)
-    for workers in ("1", "2"):
-        if workers in results:
-            r = results[workers]
-            print(
-                f"  CPU, {workers} worker{'s' if workers == '2' else ' '}: "
-                f"{r['cpu_s'] / n * 1e3:.2f} ms a run in all, of which the sweep process "
-                f"{r['parent_cpu_s'] / n * 1e3:.2f} ms"
-            )
     if "direct" in results:
         print(f"  CPU, direct   : {results['direct']['cpu_s'] / n * 1e3:.2f} ms a run")
     if "direct" in results and "1" in results:

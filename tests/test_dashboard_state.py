@@ -270,13 +270,19 @@ def _slow_runs(total: int, calls: list[int]):
     return run
 
 
-def test_cancel_stops_a_background_run_early() -> None:
-    calls: list[int] = []
-    box, rc = _render_job(_slow_runs(400, calls))
+def _start_slow_job(calls: list[int]):
+    """A page running a 400-run background job, once three runs are done."""
+    _, rc = _render_job(_slow_runs(400, calls))
     rc.find(v.Btn, class_="go").widget.click()
     rc.find(children=["state running"]).wait_for(timeout=30)
     while len(calls) < 3:
         time.sleep(0.01)
+    return rc
+
+
+def test_cancel_stops_a_background_run_early() -> None:
+    calls: list[int] = []
+    rc = _start_slow_job(calls)
     rc.find(v.Btn, class_="stop").widget.click()
     rc.find(children=["state cancelled"]).wait_for(timeout=30)
     stopped_at = len(calls)
@@ -287,11 +293,7 @@ def test_cancel_stops_a_background_run_early() -> None:
 
 def test_closing_the_page_cancels_its_background_run() -> None:
     calls: list[int] = []
-    box, rc = _render_job(_slow_runs(400, calls))
-    rc.find(v.Btn, class_="go").widget.click()
-    rc.find(children=["state running"]).wait_for(timeout=30)
-    while len(calls) < 3:
-        time.sleep(0.01)
+    rc = _start_slow_job(calls)
     rc.close()  # what Solara does when the browser tab closes
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser_pages import LOAD_TIMEOUT_MS, UPDATE_TIMEOUT_MS, WatchedPage
 from playwright.sync_api import Browser, Page, expect
 
 from dashboard.session import DashboardModel, RunSettings
@@ -20,32 +21,17 @@ from model.export import parse_run_csv
 from model.scenarios import DEFAULT_SCENARIO
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-LOAD_TIMEOUT_MS = 90_000
-UPDATE_TIMEOUT_MS = 30_000
-# Console messages that are not errors of the dashboard: Chromium's software renderer.
-IGNORED_CONSOLE = ("GL Driver Message", "WebGL")
 TIME_CHARTS = ("balance", "legitimacy", "population", "sanctions", "nuclear")
 
 
-class Dashboard:
+class Dashboard(WatchedPage):
     """One browser session of the dashboard, with the console errors it logged."""
 
     def __init__(self, page: Page, url: str) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        super().__init__(page)
         page.goto(url)
         page.wait_for_selector(".chart-balance .js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_selector(".chart-network .js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
-
-    def _console(self, message) -> None:
-        if message.type == "error" and not any(s in message.text for s in IGNORED_CONSOLE):
-            self.errors.append(message.text)
-
-    @property
-    def step(self) -> int:
-        return int(self.page.locator(".month-status .step").inner_text())
 
     @property
     def month(self) -> str:
@@ -75,9 +61,6 @@ class Dashboard:
         before = self.step
         self.button("Step").click()
         self.wait_for_step(before + 1)
-
-    def button(self, name: str):
-        return self.page.get_by_role("button", name=name, exact=True)
 
     def trace_y(self, chart: str) -> dict[str, list[float]]:
         """The y values of every trace of a chart, by trace name."""

@@ -16,13 +16,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from browser_pages import LOAD_TIMEOUT_MS, UPDATE_TIMEOUT_MS, WatchedPage
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-LOAD_TIMEOUT_MS = 90_000
-UPDATE_TIMEOUT_MS = 30_000
 USABLE_WITHIN_S = 10.0  # generous: the target is 3 s on the development machine
-IGNORED_CONSOLE = ("GL Driver Message", "WebGL")
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # What the server must never print (exceptions, Plotly's numpy error, a closed channel).
@@ -83,27 +81,13 @@ TABS = {
 }
 
 
-class Tab:
+class Tab(WatchedPage):
     """One browser tab of the dashboard, with the errors it logged."""
 
     def __init__(self, page: Page, url: str) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        super().__init__(page)
         page.goto(url)
         page.wait_for_selector(".chart-network .js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
-
-    def _console(self, message) -> None:
-        if message.type == "error" and not any(s in message.text for s in IGNORED_CONSOLE):
-            self.errors.append(message.text)
-
-    @property
-    def step(self) -> int:
-        return int(self.page.locator(".month-status .step").inner_text())
-
-    def button(self, name: str):
-        return self.page.get_by_role("button", name=name, exact=True)
 
     def open_drawer(self) -> None:
         """On a phone: the menu button opens the drawer over the page."""

@@ -13,14 +13,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from browser_pages import LOAD_TIMEOUT_MS, UPDATE_TIMEOUT_MS, WatchedPage
 from playwright.sync_api import Page, expect
 
 from dashboard.session import DashboardModel, RunSettings
 from model.export import parse_run_csv
 
-LOAD_TIMEOUT_MS = 90_000
-UPDATE_TIMEOUT_MS = 30_000
-IGNORED_CONSOLE = ("GL Driver Message", "WebGL")
 HUGE_SEED = 2**40
 # A set-up off the sliders' grid (0.0812345), a horizon other than the scenario's and a
 # small population, so that runs are quick.
@@ -33,14 +31,11 @@ SET_UP = {
 }
 
 
-class Session:
+class Session(WatchedPage):
     """One browser tab of the dashboard, with the errors it logged."""
 
     def __init__(self, page: Page, url: str) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        super().__init__(page)
         self.open(url)
 
     def open(self, url: str) -> None:
@@ -51,20 +46,9 @@ class Session:
         self.page.wait_for_selector(".chart-balance .js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
         self.page.wait_for_selector(".month-status .step", timeout=LOAD_TIMEOUT_MS)
 
-    def _console(self, message) -> None:
-        if message.type == "error" and not any(s in message.text for s in IGNORED_CONSOLE):
-            self.errors.append(message.text)
-
     @property
     def status(self) -> str:
         return self.page.locator(".month-status").inner_text()
-
-    @property
-    def step(self) -> int:
-        return int(self.page.locator(".month-status .step").inner_text())
-
-    def button(self, name: str):
-        return self.page.get_by_role("button", name=name, exact=True)
 
     def field(self, css_class: str):
         return self.page.locator(f".{css_class} input")
