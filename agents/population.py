@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 import scipy.sparse as sp
 
-from agents.network import inverse_degree, row_normalised, small_world_adjacency
+from agents.network import row_normalised, small_world_adjacency
 
 # A faction at or above this stance leans to compromise with the West (the midpoint).
 COMPROMISE_STANCE = 0.5
@@ -114,7 +114,6 @@ class Population(mesa.Agent):
         self.exposure = EXPOSURE_MIN + EXPOSURE_RANGE * rng.beta(EXPOSURE_SHAPE, EXPOSURE_SHAPE, n)
         self.taste = rng.normal(0.0, p.taste_sd, (n, n_factions))
         self.adjacency = small_world_adjacency(n, p.network_degree, p.network_rewiring, rng)
-        self.inverse_degree = inverse_degree(self.adjacency)
         self.hardship = np.zeros(n)
         self.blame_west = self._own_blame(p.narrative_initial)
         self.resentment = np.zeros(n)
@@ -137,7 +136,7 @@ class Population(mesa.Agent):
     @functools.cached_property
     def neighbour_mean(self) -> sp.csr_matrix:
         """The matrix that averages over a citizen's neighbours (built on first use: the
-        compiled pass reads ``adjacency`` and ``inverse_degree`` instead)."""
+        compiled pass reads its own list of the neighbours, made from ``adjacency``)."""
         return row_normalised(self.adjacency)
 
     @property
@@ -262,18 +261,35 @@ class Population(mesa.Agent):
         # The network as the kernel reads it, buffers for the neighbour sums, next
         # month's blame and protest, the citizens' regime approval, and the count of
         # citizens leaning to compromise.
-        indptr, indices = self.adjacency.indptr, self.adjacency.indices
-        if indptr.dtype == indices.dtype == np.int32:
-            # Unsigned, the neighbours' numbers spare the loop a test for negative ones.
-            indptr, indices = indptr.view(np.uint32), indices.view(np.uint32)
-        widest = int(np.diff(self.adjacency.indptr).max(initial=0))
+        adjacency = self.adjacency
+        if not adjacency.has_sorted_indices:
+            adjacency = adjacency.sorted_indices()
+        degree = np.diff(adjacency.indptr)
+        # The citizens grouped by degree, in index order within a degree, where each
+        # degree's group starts, and their neighbours in that order, each citizen's
+        # from the highest-numbered down (the order of ``network.row_normalised``).
+        index = np.uint32 if self.n <= np.iinfo(np.uint32).max else np.uint64
+        by_degree = np.argsort(degree, kind="stable")
+        degree_starts = np.zeros(int(degree.max(initial=0)) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(degree), out=degree_starts[1:])
+        # Entry k of the list is entry end - 1 - (k - first) of the adjacency, with
+        # [first, first + degree) the citizen's entries in the list and end the end of
+        # his row: (end + first - nnz) + (nnz - 1 - k), in the adjacency's own index
+        # type (no 64-bit copies of the links).
+        counts = degree[by_degree].astype(adjacency.indptr.dtype)
+        firsts = np.cumsum(counts, dtype=counts.dtype) - counts
+        entries = np.repeat(adjacency.indptr[1:][by_degree] + firsts - adjacency.nnz, counts)
+        del firsts
+        entries += np.arange(adjacency.nnz - 1, -1, -1, dtype=entries.dtype)
+        del counts
+        neighbours = adjacency.indices[entries].astype(index)
+        del entries
         self._network = (
-            indptr,
-            indices,
-            self.inverse_degree,
+            neighbours,
+            by_degree.astype(index),
+            degree_starts,
             np.empty(self.n),
             np.empty(self.n, dtype=np.uint32),
-            widest,
         )
         self._spare_blame = np.empty(self.n)
         self._spare_active = np.empty(self.n, dtype=bool)

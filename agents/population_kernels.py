@@ -5,12 +5,16 @@
 the same order, with no fused multiply-add and no reassociation, so that both give the
 same numbers bit for bit. It is faster because it goes over the citizens twice a month
 (their neighbour sums, then everything else), makes no n x factions temporaries, stores
-no approval matrix and computes each arrest probability once per month.
+no approval matrix and computes each arrest probability once per month. The neighbour
+sums are taken citizen by citizen in order of degree (one citizen's sum does not depend
+on another's, so the order of the citizens changes no number), and the clips compile to
+selects rather than branches, so that the processor mispredicts neither.
 
 Orders that the numpy rules fix and the kernel repeats:
 
 - a neighbour mean sums each row of the adjacency from its highest-numbered neighbour
-  down (the order of ``network.row_normalised``), as ``w · x_k`` with ``w = 1/degree``;
+  down (the order of ``network.row_normalised``), as ``w · x_k`` with ``w = 1/degree``
+  (``1.0 / degree``, as ``network.inverse_degree`` computes it);
 - the share of active neighbours adds ``w`` once per active neighbour, which gives the
   same number in any order: a citizen's arrest probability depends only on his degree
   and number of active neighbours, and ``_arrest_risks`` computes it for each such pair
@@ -37,27 +41,41 @@ import numpy as np
 
 @numba.njit(cache=True)
 def _clip01(value: float) -> float:
-    # numpy's clip: max(value, 0) then min(.., 1), each as "a > b ? a : b".
-    value = value if value > 0.0 else 0.0
-    return value if value < 1.0 else 1.0
+    # numpy's clip: max(value, 0) then min(.., 1), each as "a > b ? a : b". Numba's
+    # builtin max(0.0, value) is "value > 0.0 ? value : 0.0" and min(1.0, ..) likewise,
+    # compiled as selects (maxsd, minsd) rather than branches, which a citizen's data
+    # would make the processor mispredict.
+    return min(1.0, max(0.0, value))
 
 
 @numba.njit(cache=True)
-def _gather(indptr, indices, inverse_degree, blame, active, widest, near, situation):
+def _gather(neighbours, by_degree, degree_starts, blame, active, near, situation):
     """Each citizen's neighbours' mean blame, and his situation for the arrest risk:
-    ``degree · (widest + 1) + active neighbours`` (an index into ``_arrest_risks``)."""
-    for i in range(near.size):
-        start = np.int64(indptr[i])
-        end = np.int64(indptr[i + 1])
-        weight = inverse_degree[i]
-        total = 0.0
-        protesting = 0
-        for k in range(end - 1, start - 1, -1):
-            other = indices[k]
-            total += weight * blame[other]
-            protesting += active[other]
-        near[i] = total
-        situation[i] = (end - start) * (widest + 1) + protesting
+    ``degree · (widest + 1) + active neighbours`` (an index into ``_arrest_risks``).
+
+    The citizens come grouped by degree, in index order within a degree (``by_degree``;
+    those of degree d at ``degree_starts[d]:degree_starts[d + 1]``), and ``neighbours``
+    lists their neighbours in that order, each citizen's from his highest-numbered
+    neighbour down: the neighbours are read in one sweep, and the loop over a
+    citizen's neighbours runs as many times for many citizens in turn, which the
+    processor predicts, so that it works on several citizens at once."""
+    widest = degree_starts.size - 2
+    position = 0
+    for degree in range(widest + 1):
+        # 1/degree, as ``network.inverse_degree`` computes it.
+        weight = 1.0 / degree if degree > 0 else 0.0
+        situation_base = degree * (widest + 1)
+        for k in range(degree_starts[degree], degree_starts[degree + 1]):
+            total = 0.0
+            protesting = 0
+            for m in range(position, position + degree):
+                other = neighbours[m]
+                total += weight * blame[other]
+                protesting += active[other]
+            position += degree
+            i = by_degree[k]
+            near[i] = total
+            situation[i] = situation_base + protesting
 
 
 @numba.njit(cache=True)
@@ -77,12 +95,11 @@ def _arrest_risks(widest, arrest_exponent):
 
 @numba.njit(cache=True)
 def live_month(
-    indptr,
-    indices,
-    inverse_degree,
+    neighbours,
+    by_degree,
+    degree_starts,
     near,
     situation,
-    widest,
     ideology,
     exposure,
     risk_aversion,
@@ -126,9 +143,9 @@ def live_month(
 ):
     """One month of every citizen: rules 7.7.2–7.7.6 of the ODD in one pass.
 
-    The network: CSR ``indptr`` and ``indices`` of the 0/1 adjacency, ``inverse_degree``
-    (1/degree) and ``widest`` (the largest degree); ``near`` and ``situation`` are
-    scratch arrays of length n.
+    The network: ``neighbours``, ``by_degree`` and ``degree_starts`` as ``_gather``
+    reads them (``Population._make_scratch`` builds them from the adjacency); ``near``
+    and ``situation`` are scratch arrays of length n.
 
     Reads last month's ``blame`` and ``active`` and writes this month's into
     ``blame_out`` and ``active_out`` (the neighbour means need everyone's previous
@@ -147,10 +164,11 @@ def live_month(
     legitimacy[:] = 0.0
     marked = 0
     # A citizen's arrest risk depends only on his degree and active neighbours.
+    widest = degree_starts.size - 2
     risks = _arrest_risks(widest, arrest_exponent)
     # First everyone's neighbour sums, in one tight loop (the cache misses of different
     # citizens overlap), then the rest citizen by citizen.
-    _gather(indptr, indices, inverse_degree, blame, active, widest, near, situation)
+    _gather(neighbours, by_degree, degree_starts, blame, active, near, situation)
     for i in range(ideology.size):
         # 7.7.2 hardship; 7.7.3 blame; 7.7.4 resentment and resolve.
         h = _clip01(exposure[i] * shortfall)

@@ -12,13 +12,14 @@ measurement in a fresh process that first makes one warm-up run (imports, compil
 kernels), so that none inherits another's state. The machines are shared and noisy:
 compare the ratios of one invocation, not absolute times.
 
-- ``direct``: ``batch_runs.execution.simulate`` called in a loop (model + results(),
-  no I/O), with the sweep's seeds;
+- ``direct``: ``batch_runs.execution.simulate_columns`` called in a loop (the model and
+  its collected columns, no frame, no text, no I/O), with the sweep's seeds: the runs
+  alone, which is what the runner's overhead is measured against;
 - ``1``: ``run_sweep(workers=1)`` (in this process; writes runs.csv, steps.csv);
 - ``2``: ``run_sweep(workers=2)`` (process pool, including starting it);
 - ``ceiling``: two already-started processes sharing the direct loop: the most this
   machine gives two workers (shared cores are often far from 2x);
-- ``split``: where the time of one run goes: construction, months, results(), the
+- ``split``: where the time of one run goes: construction, months, its columns, the
   worker's record (CSV lines and runs row), packing the batch (row counts, CRC-32),
   shipping it between processes (pickling both ways; the pipe itself is not timed),
   and writing it to the journal, on ``min(--runs, 200)`` runs.
@@ -46,7 +47,7 @@ from typing import Any
 
 from batch_runs.design.seeds import run_seed
 from batch_runs.design.spec import SweepSpec
-from batch_runs.execution import SweepProgress, code_version, run_sweep, simulate
+from batch_runs.execution import SweepProgress, code_version, run_sweep, simulate_columns
 from batch_runs.execution.batches import Batch
 from batch_runs.execution.journal import Journal
 from batch_runs.execution.recovery import JOURNAL_FILE
@@ -72,7 +73,7 @@ def _spec(args: argparse.Namespace) -> SweepSpec:
 
 def _warm_up(args: argparse.Namespace) -> None:
     """One short run: imports, caches and compiled kernels, outside the timings."""
-    simulate(load_scenario(None), _overrides(args.n_citizens), 0, min(args.steps, 12))
+    simulate_columns(load_scenario(None), _overrides(args.n_citizens), 0, min(args.steps, 12))
 
 
 def _peak_mb() -> float:
@@ -89,7 +90,7 @@ def direct(args: argparse.Namespace) -> dict[str, float]:
     scenario, overrides = load_scenario(None), _overrides(args.n_citizens)
     start, cpu = time.perf_counter(), _cpu_s(resource.RUSAGE_SELF)
     for r in range(args.runs):
-        simulate(scenario, overrides, run_seed(args.seed, r), args.steps)
+        simulate_columns(scenario, overrides, run_seed(args.seed, r), args.steps)
     return {"seconds": time.perf_counter() - start, "cpu_s": _cpu_s(resource.RUSAGE_SELF) - cpu}
 
 
@@ -97,7 +98,7 @@ def _direct_share(job: tuple[int, int, int, dict[str, Any], int]) -> None:
     runs, steps, seed, overrides, offset = job
     scenario = load_scenario(None)
     for r in range(offset, runs, 2):
-        simulate(scenario, overrides, run_seed(seed, r), steps)
+        simulate_columns(scenario, overrides, run_seed(seed, r), steps)
 
 
 def ceiling(args: argparse.Namespace) -> dict[str, float]:
@@ -151,7 +152,7 @@ def split(args: argparse.Namespace) -> dict[str, float]:
     probe = probe_run(scenario, spec)
     runs_header, steps_header = headers(tuple(probe.columns))
     overrides = spec.point(0)
-    parts = dict.fromkeys(("construct", "months", "results", "csv", "pack", "ship", "write"), 0.0)
+    parts = dict.fromkeys(("construct", "months", "columns", "csv", "pack", "ship", "write"), 0.0)
 
     def timed(run_id: int, seed: int) -> Any:
         clock = time.perf_counter()
@@ -159,9 +160,9 @@ def split(args: argparse.Namespace) -> dict[str, float]:
         parts["construct"] += (t1 := time.perf_counter()) - clock
         model.run(spec.steps)
         parts["months"] += (t2 := time.perf_counter()) - t1
-        frame = model.results()
-        parts["results"] += time.perf_counter() - t2
-        return frame
+        columns = model.datacollector.columns()  # what the sweep writes from
+        parts["columns"] += time.perf_counter() - t2
+        return columns
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
@@ -169,17 +170,17 @@ def split(args: argparse.Namespace) -> dict[str, float]:
             (out / name).write_text(",".join(header) + "\n")
         (out / JOURNAL_FILE).write_text("run_id,rows,crc32\n")
         journal = Journal(out)
-        frames: dict[int, Any] = {}
+        results: dict[int, Any] = {}
         for job in jobs(spec, set()):
-            frames[job[0]] = timed(job[0], job[3])
-        # the CSV lines from the frames computed above (execute minus the model)
+            results[job[0]] = timed(job[0], job[3])
+        # the CSV lines from the columns computed above (execute minus the model)
         replay = RunContext(
             scenario,
             spec.steps,
             1,
             tuple(probe.columns),
             code_version(),
-            lambda _scenario, _overrides, seed, _steps: frames[seed],
+            lambda _scenario, _overrides, seed, _steps: results[seed],
         )
         records = []
         for run_id, point, replicate, _, o, changes in jobs(spec, set()):

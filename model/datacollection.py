@@ -148,7 +148,7 @@ class ArrayDataCollector(mesa.DataCollector):
         """Each reporter's values so far, as lists (Mesa's ``model_vars``)."""
         return {
             name: values.tolist() if isinstance(values, np.ndarray) else values
-            for name, values in self._columns().items()
+            for name, values in self.columns().items()
         }
 
     @model_vars.setter
@@ -187,22 +187,27 @@ class ArrayDataCollector(mesa.DataCollector):
                 "No model reporters have been defined in the DataCollector, "
                 "returning empty DataFrame."
             )
-        return pd.DataFrame(self._columns(), copy=True)
+        return pd.DataFrame(self.columns(), copy=False)
 
-    # --- storage ----------------------------------------------------------------------
-
-    def _columns(self) -> dict[str, Any]:
+    def columns(self) -> dict[str, Any]:
+        """Each model reporter's values so far, without building a frame: a new numpy
+        array in its column's dtype for numbers, a list for other values (as Mesa keeps
+        them, so that pandas infers the same dtype). ``get_model_vars_dataframe`` is
+        ``pd.DataFrame`` of these; a sweep writes its rows from them directly."""
         if not self._layout:
             return {name: [] for name in self.model_reporters}
         rows = self._rows
+        # One copy, transposed, so that each number column is a new contiguous array.
+        numbers = self._numbers[:rows].T.copy()
         columns: dict[str, Any] = {}
         for name, (is_number, index, dtype) in self._layout.items():
             if is_number:
-                columns[name] = _typed(self._numbers[:rows, index], dtype)
+                columns[name] = _typed(numbers[index], dtype)
             else:
-                # A list, so that pandas infers the dtype exactly as from Mesa's lists.
                 columns[name] = self._objects[:rows, index].tolist()
         return columns
+
+    # --- storage ----------------------------------------------------------------------
 
     def _grow(self) -> None:
         self._capacity *= 2

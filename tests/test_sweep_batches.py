@@ -1,8 +1,9 @@
 """What a task ships back: its runs as one compact binary batch of CSV bytes.
 
-The fast CSV lines equal csv.writer's for every column dtype and read back to the
-same values; a batch survives pickling between processes unchanged, its journal
-lines match its rows; and the process pool ships every dtype exactly.
+The fast CSV lines equal csv.writer's for every column dtype, for floats of every
+magnitude, and for a real run's columns with and without a frame, and read back to the
+same values; a batch survives pickling between processes unchanged, its journal lines
+match its rows; and the process pool ships every dtype exactly.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pandas as pd
 import pytest
 
 from batch_runs.execution import code_version
-from batch_runs.execution.batches import INDEX_FIELDS, TASK_SECONDS, Batch, BatchSizer, month_lines
+from batch_runs.execution.batches import INDEX_FIELDS, TASK_SECONDS, Batch, BatchSizer
 from batch_runs.execution.common import csv_text
 from batch_runs.execution.executors import ProcessExecutor
+from batch_runs.execution.lines import column_lines, frame_lines
 from batch_runs.execution.worker import RunContext, execute_chunk
-from model import load_scenario
+from model import IranModel, load_scenario
 
 FLOATS = [0.1 + 0.2, -0.0, 5e-324, 1e-05, 1e16, 1e22, -1.5e-300, 123456789.123, 2.0, math.pi]
 FLOATS += [math.nan, math.inf, -math.inf, 0.6519842171552847, 1 / 3]
@@ -66,7 +68,7 @@ def _writer_text(run_id: int, frame: pd.DataFrame) -> str:
 
 
 def _lines(run_id: int, frame: pd.DataFrame) -> str:
-    return month_lines(run_id, frame.to_numpy(dtype=object).tolist(), list(frame.dtypes))
+    return frame_lines(run_id, frame).decode()
 
 
 def _same(value: object, text: str, dtype: object) -> bool:
@@ -94,6 +96,56 @@ def test_the_fast_lines_equal_csv_writers_for_every_dtype():
     for name, values in AWKWARD.items():
         awkward = frame.assign(**{name: values})
         assert _lines(3, awkward) == _writer_text(3, awkward), name
+
+
+def test_the_fast_path_takes_every_plain_column_and_leaves_the_rest_to_csv_writer():
+    frame = every_dtype()
+    columns = [
+        series.to_numpy(dtype=object if name == "text" else None) for name, series in frame.items()
+    ]
+    assert column_lines(4, columns).decode() == _writer_text(4, frame)
+    as_lists = [column.tolist() if column.dtype == object else column for column in columns]
+    assert column_lines(4, as_lists).decode() == _writer_text(4, frame)
+    for name, values in AWKWARD.items():
+        awkward = frame.assign(**{name: values})
+        column = awkward[name].to_numpy(dtype=object)
+        assert column_lines(3, [*columns, column]) is None, name
+    assert column_lines(1, []) == b"" and column_lines(1, [np.array([])]) == b""
+
+
+def _float_samples(rng: np.random.Generator) -> np.ndarray:
+    """Doubles of every magnitude: random bit patterns, every decade's mantissas, whole
+    numbers, and the neighbours of the bounds where repr starts writing an exponent."""
+    bits = rng.integers(0, 2**64, 100_000, dtype=np.uint64, endpoint=False).view(np.float64)
+    decades = rng.random(100_000) * 10.0 ** rng.integers(-330, 309, 100_000)
+    whole = rng.integers(-(2**53), 2**53, 20_000).astype(np.float64)
+    short = np.round(rng.random(20_000) * 10.0 ** rng.integers(-6, 18, 20_000), 3)
+    bounds = np.array([1e-4, 1e16, 1e-5, 1e15, 2.0**53, 5e-324, 2.2250738585072014e-308])
+    edges = np.concatenate([np.nextafter(bounds, 0.0), bounds, np.nextafter(bounds, np.inf)])
+    special = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1.7976931348623157e308])
+    return np.concatenate([bits, decades, whole, short, edges, -edges, special])
+
+
+def test_floats_of_every_magnitude_are_written_as_repr_writes_them():
+    values = _float_samples(np.random.default_rng(20261202))
+    for dtype in (np.float64, np.float32, np.float16):
+        with np.errstate(over="ignore", invalid="ignore"):  # casting down to float16
+            column = values.astype(dtype)
+        text = column_lines(0, [column]).decode().splitlines()
+        assert text == [f"0,{value!r}" for value in column.tolist()], dtype
+
+
+def test_a_runs_columns_give_the_same_lines_as_its_results_frame():
+    model = IranModel(load_scenario(None), rng=3, n_citizens=100)
+    model.run(24)
+    columns = model.datacollector.columns()
+    frame = model.results()
+    assert list(columns) == list(frame.columns)
+    for name, values in columns.items():
+        assert np.asarray(values).tolist() == frame[name].tolist(), name
+    text = column_lines(8, list(columns.values()))
+    assert text == frame_lines(8, frame) == _writer_text(8, frame).encode()
+    assert columns["date"] == frame["date"].tolist()
 
 
 def test_every_value_reads_back_exactly():

@@ -63,7 +63,7 @@ def test_shipped_specs_are_valid():
 
 
 def test_failed_runs_give_exit_status_1_and_a_summary(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(runner, "model_simulate", failing_simulate)
+    monkeypatch.setattr(runner, "simulate_columns", failing_simulate)
     out = tmp_path / "out"
     argv = ["sweep", *SMALL, "--vary", "leakage_rate=0.25,0.5", "--out", str(out)]
     assert main(argv) == 1

@@ -225,6 +225,31 @@ def test_every_k_keeps_every_kth_month_and_the_last(tmp_path):
     assert len(steps) == 6 * 3
 
 
+class MeanLegitimacy:
+    """A run summary (picklable): the run's mean regime legitimacy."""
+
+    name = "mean_legitimacy"
+    columns = ("mean_legitimacy",)
+
+    def __call__(self, results, scenario):
+        return [results["regime_legitimacy"].mean()]
+
+
+@pytest.mark.parametrize("every", [1, 4])
+def test_the_models_columns_and_its_results_frame_give_the_same_bytes(tmp_path, every):
+    """By default a sweep writes rows from the model's columns; a simulate that returns
+    the results frame takes another path to the same files."""
+    spec = small_spec(every=every, replicates=2)
+    summary = MeanLegitimacy()
+    run_sweep(spec, tmp_path / "columns", workers=1, summary=summary)
+    run_sweep(spec, tmp_path / "frame", workers=1, summary=summary, simulate=simulate)
+    for name in ("runs.csv", "steps.csv"):
+        columns = exact_lines(tmp_path / "columns" / name)
+        assert columns == exact_lines(tmp_path / "frame" / name), name
+    runs = read_runs(tmp_path / "columns")
+    assert (runs["status"] == "ok").all() and runs["mean_legitimacy"].notna().all()
+
+
 def test_parquet_output_holds_the_same_rows(reference, tmp_path):
     pytest.importorskip("pyarrow")
     run_sweep(small_spec(format="parquet"), tmp_path, workers=1)

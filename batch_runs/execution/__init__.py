@@ -20,7 +20,7 @@ from batch_runs.execution.common import (
 from batch_runs.execution.manifest import code_version, read_manifest, scenario_digest
 from batch_runs.execution.readers import iter_steps, read_runs
 from batch_runs.execution.runner import run_sweep
-from batch_runs.execution.worker import simulate
+from batch_runs.execution.worker import simulate, simulate_columns
 
 __all__ = [
     "BACKENDS",
@@ -38,4 +38,5 @@ __all__ = [
     "run_sweep",
     "scenario_digest",
     "simulate",
+    "simulate_columns",
 ]

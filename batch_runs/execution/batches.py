@@ -7,35 +7,20 @@ order, and an int64 index with, per run, its id, status, the length of its lines
 the row count and CRC-32 of its monthly rows (the ``journal.csv`` entry). Pickling it
 is a copy of three buffers, so the parent only writes bytes it receives and never
 parses, formats or checksums a row. The CSV text is made in the workers, where the
-cost is shared, by :func:`month_lines`: the bytes ``csv.writer`` writes, in two thirds
-of its time (what is left is mostly Python's repr of each float, which the files need
-byte for byte).
+cost is shared (``batch_runs.execution.lines``).
 """
 
 from __future__ import annotations
 
-import itertools
-import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-
-from batch_runs.execution.common import csv_text
 
 # One index row per run: run id, 1 if ok, bytes of its steps.csv lines, their rows and
 # CRC-32, bytes of its runs.csv line.
 INDEX_FIELDS = ("run_id", "ok", "steps_bytes", "steps_rows", "steps_crc32", "runs_bytes")
-# Characters that make csv.writer quote a field (its delimiter, quote character and line
-# breaks) or refuse it (NUL): text holding one goes through csv.writer itself.
-_NEEDS_CSV = re.compile('[,"\r\n\0]')
-# numpy dtype kinds whose values ``tolist`` turns into float, int or bool, which
-# csv.writer writes as repr(float) and str(value); a column of another type (a float
-# subclass, whose repr differs) takes csv.writer.
-_NUMBER_TYPES = {"f": (float,), "i": (int,), "u": (int,), "b": (bool,)}
-
 # Runs per task are sized so that a task takes about this long: the per-task costs
 # (pickling it, waking the parent, three writes) then vanish beside the runs, while
 # progress stays lively and a kill loses little.
@@ -97,37 +82,6 @@ class Batch:
         for (run_id, ok), s_end, r_end in zip(self.outcomes(), steps_end, runs_end, strict=True):
             yield run_id, ok, self.runs[runs_start:r_end], self.steps[steps_start:s_end]
             steps_start, runs_start = s_end, r_end
-
-
-def month_lines(run_id: int, rows: Sequence[list[Any]], dtypes: Sequence[Any]) -> str:
-    """One run's steps.csv lines: ``run_id``, then the values of a row of its results.
-
-    Exactly the text ``csv.writer`` writes for these rows (``rows`` hold Python values,
-    as ``tolist`` gives them; ``dtypes`` are the columns' dtypes), from a single
-    %-format over all rows: ``%r`` for floats (csv.writer writes repr(float)) and
-    ``%s`` for whole numbers, booleans and plain text (it writes str(value)). A column
-    of anything else, or text that csv.writer would quote, takes csv.writer itself.
-    """
-    if not rows:
-        return ""
-    specs = [str(run_id)]
-    for j, dtype in enumerate(dtypes):
-        kind = dtype.kind if isinstance(dtype, np.dtype) else None
-        if kind in _NUMBER_TYPES and type(rows[0][j]) in _NUMBER_TYPES[kind]:
-            specs.append("%r" if kind == "f" else "%s")
-        elif _plain_text([row[j] for row in rows]):
-            specs.append("%s")
-        else:
-            return csv_text([run_id, *row] for row in rows)
-    line = ",".join(specs) + "\n"
-    return (line * len(rows)) % tuple(itertools.chain.from_iterable(rows))
-
-
-def _plain_text(column: list[Any]) -> bool:
-    """Whether every value is a str that csv.writer writes as it is (unquoted)."""
-    if not all(type(value) is str for value in column):
-        return False
-    return _NEEDS_CSV.search("".join(column)) is None
 
 
 @dataclass

@@ -26,7 +26,9 @@ STATUS_KEYS = ("status", "error", "duration_s")
 # Errors kept in runs.csv are cut to this length: one readable line per failed run.
 _ERROR_CHARS = 500
 
-Simulate = Callable[[Any, Mapping[str, Any], int, int], pd.DataFrame]
+# A run: (scenario, parameter overrides, seed, months) -> its results frame, or the
+# frame's columns by name (as ``ArrayDataCollector.columns`` gives them).
+Simulate = Callable[[Any, Mapping[str, Any], int, int], pd.DataFrame | Mapping[str, Any]]
 
 
 class RunSummary(Protocol):

@@ -95,8 +95,7 @@ from batch_runs.execution.manifest import (
 )
 from batch_runs.execution.readers import convert_to_parquet, recorded_from_parquet
 from batch_runs.execution.recovery import JOURNAL_FILE, JOURNAL_HEADER, recover
-from batch_runs.execution.worker import Job, RunContext, headers, jobs, probe_run
-from batch_runs.execution.worker import simulate as model_simulate
+from batch_runs.execution.worker import Job, RunContext, headers, jobs, probe_run, simulate_columns
 from model.export import write_atomic
 from model.model import resolve_scenario
 from model.scenarios import Scenario
@@ -129,10 +128,11 @@ def run_sweep(
     ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a
     ``distributed.Client``. ``progress`` is called after every recorded run.
     ``command`` is recorded in the manifest (default: none). ``simulate`` replaces
-    ``batch_runs.execution.simulate`` (same signature; picklable for workers), e.g. for a
-    model variant or for fault injection in tests. ``chunk_size``: runs per task
-    (default: one in this process, else as many as take about
-    ``batches.TASK_SECONDS``).
+    the model's run (the signature of ``batch_runs.execution.simulate``, returning its
+    results frame or, like the default ``simulate_columns``, the frame's columns;
+    picklable for workers), e.g. for a model variant or for fault injection in tests.
+    ``chunk_size``: runs per task (default: one in this process, else as many as take
+    about ``batches.TASK_SECONDS``).
     ``summary``: numbers computed from each run in its worker and kept in runs.csv
     (see :class:`RunSummary`).
 
@@ -144,7 +144,7 @@ def run_sweep(
     if out_dir is None and (resume or spec.format == "parquet"):
         raise SweepError("--resume and --format parquet need an output folder")
     folder = None if out_dir is None else Path(out_dir)
-    sweep = _Sweep.plan(spec, folder, summary, simulate or model_simulate)
+    sweep = _Sweep.plan(spec, folder, summary, simulate or simulate_columns)
     if folder is not None:
         _check_folder(folder)
     with nullcontext() if folder is None else folder_lock(folder):

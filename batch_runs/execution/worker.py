@@ -15,12 +15,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from batch_runs.design.changes import Change, apply_changes
 from batch_runs.design.seeds import run_seed
 from batch_runs.design.spec import SweepSpec
-from batch_runs.execution.batches import Batch, RunRecord, month_lines
+from batch_runs.execution.batches import Batch, RunRecord
 from batch_runs.execution.common import (
     RUN_KEYS,
     STATUS_KEYS,
@@ -30,6 +31,7 @@ from batch_runs.execution.common import (
     one_line,
     plain,
 )
+from batch_runs.execution.lines import column_lines, frame_lines
 from batch_runs.execution.manifest import code_version
 from model import DEFAULT_MONTHS, IranModel
 from model.parameters import SCHEMA
@@ -43,6 +45,17 @@ def simulate(
     model = IranModel(scenario, rng=seed, **dict(overrides))
     model.run(steps)
     return model.results()
+
+
+def simulate_columns(
+    scenario: Any, overrides: Mapping[str, Any], seed: int, steps: int = DEFAULT_MONTHS
+) -> dict[str, Any]:
+    """One run of the model; returns its collector's columns, of which ``results()``
+    is the frame (``ArrayDataCollector.columns``). A sweep's default: it writes the
+    rows from the columns, which is cheaper than building the frame first."""
+    model = IranModel(scenario, rng=seed, **dict(overrides))
+    model.run(steps)
+    return model.datacollector.columns()
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,7 @@ def execute(ctx: RunContext, job: Job) -> RunRecord:
     run_id, point, replicate, seed, overrides, changes = job
     start = time.perf_counter()
     scenario = ctx.scenario
-    steps_text = ""
+    steps_text = b""
     finals: list[Any] = [""] * (len(ctx.columns) - 2) if ctx.monthly else []
     extras: list[Any] = [""] * len(ctx.summary.columns) if ctx.summary else []
     try:
@@ -80,33 +93,83 @@ def execute(ctx: RunContext, job: Job) -> RunRecord:
                 f"worker runs code version {code_version()[:12]}, the sweep {ctx.code_version[:12]}"
             )
         scenario = apply_changes(scenario, changes)
-        frame = ctx.simulate(scenario, overrides, seed, ctx.steps)
-        if ctx.summary is not None:
-            extras = _summarise(ctx.summary, frame, scenario)
+        frame, columns = _results(ctx, scenario, overrides, seed)
+        if ctx.summary is not None:  # of the frame, or what results() makes of the columns
+            results = frame if frame is not None else pd.DataFrame(columns, copy=False)
+            extras = _summarise(ctx.summary, results, scenario)
         if ctx.monthly:  # the monthly rows and the final values, in the sweep's columns
-            if tuple(frame.columns) != ctx.columns:
+            names = tuple(columns) if frame is None else tuple(frame.columns)
+            if names != ctx.columns:
                 raise RuntimeError("the run's results have other columns than the sweep's")
-            rows = _collected_months(ctx, frame)
-            steps_text = month_lines(run_id, rows, list(frame.dtypes))
-            finals = rows[-1][2:]
+            steps_text, finals = _collected_months(ctx, run_id, frame, columns)
         status, error = "ok", ""
     except Exception as exc:  # a failing run is recorded, never fatal
         status, error = "failed", one_line(f"{type(exc).__name__}: {exc}")
-    values = _point_values(ctx.scenario, changes, overrides, scenario)
+    values = _point_fields(ctx.scenario, changes, overrides, scenario)
     duration = f"{time.perf_counter() - start:.4f}"
-    row = [run_id, point, replicate, seed, *values, status, error, duration, *finals, *extras]
-    runs_line = csv_text([[plain(v) for v in row]])
-    return run_id, status == "ok", runs_line.encode(), steps_text.encode()
+    keys = _csv_fields([run_id, point, replicate, seed])
+    rest = _csv_fields([status, error, duration, *finals, *extras])
+    runs_line = f"{keys},{values},{rest}\n"
+    return run_id, status == "ok", runs_line.encode(), steps_text
 
 
-def _collected_months(ctx: RunContext, frame: pd.DataFrame) -> list[list[Any]]:
-    """The results' rows as Python values (as ``tolist`` gives them), kept every
-    ``ctx.every`` months and at the last month."""
-    rows = frame.to_numpy(dtype=object).tolist()
+def _csv_fields(values: list[Any]) -> str:
+    """The fields csv.writer writes for ``values`` (as Python values), without the line
+    end: a runs.csv line is three of them joined by commas, as csv.writer quotes each
+    field by itself."""
+    return csv_text([[plain(v) for v in values]])[:-1]
+
+
+def _results(
+    ctx: RunContext, scenario: Scenario, overrides: dict[str, Any], seed: int
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """What ``ctx.simulate`` gives: a results frame (and no columns), or the columns
+    of one (and no frame)."""
+    results = ctx.simulate(scenario, overrides, seed, ctx.steps)
+    if isinstance(results, pd.DataFrame):
+        return results, {}
+    return None, dict(results)
+
+
+def _collected_months(
+    ctx: RunContext, run_id: int, frame: pd.DataFrame | None, columns: dict[str, Any]
+) -> tuple[bytes, list[Any]]:
+    """The steps.csv lines (UTF-8) of the months kept (every ``ctx.every`` months and
+    the last one), from the frame or else the columns, and the last month's values
+    after ``step`` and ``date`` (the final values in runs.csv)."""
+    values = list(columns.values())
+    if not len(frame if frame is not None else values[0]):
+        raise RuntimeError("the run's results have no months")
+    if frame is not None:
+        if ctx.every > 1:
+            frame = frame.iloc[_kept(frame.iloc[:, 0].to_numpy(), ctx.every)]
+        last = frame.iloc[-1:].to_numpy(dtype=object).tolist()
+        return frame_lines(run_id, frame), last[0][2:]
     if ctx.every > 1:
-        last = len(rows) - 1
-        rows = [row for i, row in enumerate(rows) if row[0] % ctx.every == 0 or i == last]
-    return rows
+        kept = _kept(np.asarray(values[0]), ctx.every)
+        values = [_rows_of(column, kept) for column in values]
+    lines = column_lines(run_id, values)
+    if lines is None:
+        rows = zip(*(_as_list(column) for column in values), strict=True)
+        lines = csv_text([run_id, *row] for row in rows).encode()
+    return lines, [column[-1] for column in values[2:]]
+
+
+def _rows_of(column: np.ndarray | list, kept: np.ndarray) -> np.ndarray | list:
+    if isinstance(column, np.ndarray):
+        return column[kept]
+    return [column[i] for i in kept.tolist()]
+
+
+def _as_list(column: np.ndarray | list) -> list:
+    return column.tolist() if isinstance(column, np.ndarray) else column
+
+
+def _kept(step: np.ndarray, every: int) -> np.ndarray:
+    """Indices of the rows kept: ``step`` a multiple of ``every``, and the last row."""
+    kept = step % every == 0
+    kept[-1:] = True
+    return np.flatnonzero(kept)
 
 
 def _summarise(summary: RunSummary, frame: pd.DataFrame, scenario: Scenario) -> list[float]:
@@ -116,25 +179,27 @@ def _summarise(summary: RunSummary, frame: pd.DataFrame, scenario: Scenario) -> 
     return values
 
 
-# Parameter values of the design points seen last, by the identity of their overrides
-# and changes (kept alive here, so that their ids cannot pass to other objects): the
-# runs of a point share those objects, and validating every parameter is a noticeable
-# part of a short run's cost.
-_POINT_VALUES: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+# The parameter values (as runs.csv fields) of the design points seen last, by the
+# identity of their overrides and changes (kept alive here, so that their ids cannot
+# pass to other objects): the runs of a point share those objects, and validating and
+# writing every parameter is a noticeable part of a short run's cost.
+_POINT_FIELDS: dict[tuple[int, int, int], tuple[Any, ...]] = {}
 _POINTS_KEPT = 64
 
 
-def _point_values(
+def _point_fields(
     base: Scenario, changes: Any, overrides: dict[str, Any], scenario: Scenario
-) -> list[Any]:
-    """:func:`_parameter_values` of a run of ``scenario`` (``base`` with ``changes``, or
-    ``base`` if they failed: the same for every run of a point), once per point."""
+) -> str:
+    """The runs.csv fields of :func:`_parameter_values` of a run of ``scenario``
+    (``base`` with ``changes``, or ``base`` if they failed: the same for every run of a
+    point), made once per point."""
     key = (id(base), id(changes), id(overrides))
-    if (known := _POINT_VALUES.get(key)) is None:
-        if len(_POINT_VALUES) >= _POINTS_KEPT:
-            _POINT_VALUES.clear()
-        known = (base, changes, overrides, _parameter_values(scenario, overrides))
-        _POINT_VALUES[key] = known
+    if (known := _POINT_FIELDS.get(key)) is None:
+        if len(_POINT_FIELDS) >= _POINTS_KEPT:
+            _POINT_FIELDS.clear()
+        fields = _csv_fields(_parameter_values(scenario, overrides))
+        known = (base, changes, overrides, fields)
+        _POINT_FIELDS[key] = known
     return known[3]
 
 
