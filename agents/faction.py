@@ -6,6 +6,8 @@ from dataclasses import dataclass, fields
 
 import mesa
 
+from agents.bounds import clamp
+
 # Prestige is added to approval, which lies in [0, 1]: kept within half of that either
 # way, a success or humiliation shifts approval without swamping ideological affinity.
 PRESTIGE_BOUND = 0.5
@@ -51,7 +53,7 @@ class Faction(mesa.Agent):
 
     def update_legitimacy(self, approval: float) -> None:
         """Take the citizens' mean approval of this faction as its legitimacy."""
-        self.legitimacy = min(1.0, max(0.0, float(approval)))
+        self.legitimacy = clamp(float(approval), 0.0, 1.0)
 
     def fade_prestige(self, memory: float) -> None:
         """Prestige from past successes and humiliations fades towards zero (C6)."""
@@ -60,4 +62,4 @@ class Faction(mesa.Agent):
     def change_prestige(self, amount: float) -> None:
         """A success (positive) or humiliation (negative), kept within
         [-PRESTIGE_BOUND, PRESTIGE_BOUND]."""
-        self.prestige = min(PRESTIGE_BOUND, max(-PRESTIGE_BOUND, self.prestige + amount))
+        self.prestige = clamp(self.prestige + amount, -PRESTIGE_BOUND, PRESTIGE_BOUND)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 
 import mesa
 
+from agents.bounds import clamp
+
 
 @dataclass(frozen=True)
 class GovernmentSpec:
@@ -77,7 +79,7 @@ class ForeignGovernment(mesa.Agent):
         )
         if talks_active and not self.western:
             target -= p.talks_coercion_dampening
-        return min(1.0, max(0.0, target))
+        return clamp(target, 0.0, 1.0)
 
     def update_support(
         self, energy_stress: float, nuclear_progress: float, talks_active: bool
@@ -101,9 +103,9 @@ class ForeignGovernment(mesa.Agent):
         if self.western:
             return 1.0
         p = self.model.params
-        u = min(1.0 - LOGIT_EPSILON, max(LOGIT_EPSILON, u))
+        u = clamp(u, LOGIT_EPSILON, 1.0 - LOGIT_EPSILON)
         reading = self.sanctions_support + VOTE_NOISE * math.log(u / (1.0 - u))
-        return min(1.0, max(0.0, 1.0 + (reading - p.un_veto_threshold) / p.un_dilution_room))
+        return clamp(1.0 + (reading - p.un_veto_threshold) / p.un_dilution_room, 0.0, 1.0)
 
     def leakage(self) -> float:
         """Sanctions leakage through its trade: ties weighted by opposition (C4)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import mesa
 
+from agents.bounds import at_most, clamp
 from agents.faction import Faction
 
 # A placeholder only: the president assesses his standing during initialisation, before
@@ -51,23 +52,23 @@ class President(mesa.Agent):
         ``standing_legitimacy_weight``, plus prestige (ODD 7.10)."""
         f = self.faction
         w = self.model.params.standing_legitimacy_weight
-        relative_power = min(1.0, f.power * n_factions / FULL_POWER_MULTIPLE)
+        relative_power = at_most(f.power * n_factions / FULL_POWER_MULTIPLE, 1.0)
         standing = w * f.legitimacy + (1.0 - w) * relative_power + f.prestige
-        self.standing = min(1.0, max(0.0, standing))
+        self.standing = clamp(standing, 0.0, 1.0)
 
     def offer_probability(self) -> float:
         """Monthly probability of offering talks: rises as standing falls (C1)."""
         p = self.model.params
         weakness = 1.0 - self.standing
-        return min(
-            1.0, p.offer_base_rate + p.offer_weakness_sensitivity * weakness * self.faction.stance
+        return at_most(
+            p.offer_base_rate + p.offer_weakness_sensitivity * weakness * self.faction.stance, 1.0
         )
 
     def concession_probability(self, leader_pressure: float) -> float:
         """Chance that an offer carries a real concession (stance and pressure, C1/C7)."""
         p = self.model.params
         willingness = p.concession_without_pressure + leader_pressure
-        return min(1.0, p.concession_propensity * self.faction.stance * willingness)
+        return at_most(p.concession_propensity * self.faction.stance * willingness, 1.0)
 
     def consider_offer(
         self, u_offer: float, u_concession: float, leader_pressure: float

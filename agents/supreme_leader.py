@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import mesa
 
+from agents.bounds import at_most, clamp
 from agents.faction import Faction
 
 # Street protest weighs twice as much as resentment in the pressure the Leader feels.
@@ -39,7 +40,7 @@ class SupremeLeader(mesa.Agent):
     def pressure_target(resentment: float, protest_share: float) -> float:
         """The pressure the public mood implies: resentment plus street protest, which
         counts double because it threatens the regime directly (C7)."""
-        return min(1.0, resentment + PROTEST_PRESSURE * protest_share)
+        return at_most(resentment + PROTEST_PRESSURE * protest_share, 1.0)
 
     def perceive_pressure(self, resentment: float, protest_share: float, rate: float) -> None:
         """Follow the public mood: resentment of the economy and street protest (C7)."""
@@ -58,11 +59,18 @@ class SupremeLeader(mesa.Agent):
     def choose_favourite(self, factions: Sequence[Faction]) -> None:
         """Back the faction whose power and closeness to his stance are greatest (C2)."""
         stance = self.stance
-        self.favoured = max(factions, key=lambda f: f.power * (1.0 - abs(f.stance - stance)))
+        # max(factions, key=...) as a plain loop, which spares a call of the key function
+        # per faction; on a tie the first faction wins, as with max.
+        favoured, best = None, 0.0
+        for faction in factions:
+            backing = faction.power * (1.0 - abs(faction.stance - stance))
+            if favoured is None or backing > best:
+                favoured, best = faction, backing
+        self.favoured = favoured
 
     def change_distrust(self, amount: float) -> None:
         """Refusals and sanctions raise distrust; talks and deals lower it (C2)."""
-        self.distrust = min(1.0, max(0.0, self.distrust + amount))
+        self.distrust = clamp(self.distrust + amount, 0.0, 1.0)
 
     def ratification_probability(self, president_power: float, hardline_power: float) -> float:
         """Probability that he ratifies a deal the president reached (C2, C7).
@@ -91,4 +99,4 @@ class SupremeLeader(mesa.Agent):
         if faction is self.favoured:
             return 0.0
         distance = abs(faction.stance - self.stance)
-        return min(1.0, max(0.0, (distance - tolerance) / ramp))
+        return clamp((distance - tolerance) / ramp, 0.0, 1.0)

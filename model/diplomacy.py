@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agents.bounds import clamp
 from agents.president import Offer
 from model import factional_balance
 from model.parameters import WESTERN_POLICIES
@@ -52,7 +53,7 @@ def iran_blame_chance(centre: float, concession: bool) -> float:
         - BLAME_CONCESSION_RELIEF * concession
     )
     low, high = BLAME_IRAN_BOUNDS
-    return min(high, max(low, chance))
+    return clamp(chance, low, high)
 
 
 def western_answer(policy: str, offer: Offer, iran_last_cooperative: bool) -> bool:

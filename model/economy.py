@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from agents.bounds import at_most, clamp
 from agents.foreign_government import ForeignGovernment
 from model.parameters import Parameters
 from model.scenarios import OIL_PRICE_BOUNDS
@@ -36,7 +37,7 @@ MIN_REVENUE = 1e-9
 
 def initial_stress(params: Parameters) -> float:
     """The expected stress at the parameterised volatility (E|z| = 0.8 for a normal z)."""
-    return min(1.0, MEAN_ABS_NORMAL * params.oil_volatility / FULL_STRESS_MOVE)
+    return at_most(MEAN_ABS_NORMAL * params.oil_volatility / FULL_STRESS_MOVE, 1.0)
 
 
 def move_oil_price(
@@ -62,16 +63,16 @@ def move_oil_price(
         log_price = math.log(price)
         pull = params.oil_mean_reversion * (math.log(params.oil_price_reference) - log_price)
         new_price = math.exp(log_price + pull + params.oil_volatility * z + math.log1p(shock))
-    new_price = min(high, max(low, new_price))
+    new_price = clamp(new_price, low, high)
     move = abs(math.log(new_price / price))
     memory = params.energy_stress_memory
-    stress = (1 - memory) * stress + memory * min(1.0, move / FULL_STRESS_MOVE)
+    stress = (1 - memory) * stress + memory * at_most(move / FULL_STRESS_MOVE, 1.0)
     return new_price, stress
 
 
 def sanctions_leakage(governments: Iterable[ForeignGovernment], params: Parameters) -> float:
     """Share of sanctions that leaks through non-Western trade (C4), in [0, 1]."""
-    return min(1.0, params.leakage_rate * sum([g.leakage() for g in governments]))
+    return at_most(params.leakage_rate * sum([g.leakage() for g in governments]), 1.0)
 
 
 def effective_sanctions(
@@ -79,7 +80,7 @@ def effective_sanctions(
 ) -> float:
     """Combined intensity of Western and UN sanctions, less leakage and deal ``relief``."""
     combined = 1.0 - (1.0 - western) * (1.0 - un)
-    return min(1.0, max(0.0, combined * (1.0 - leakage) * (1.0 - relief)))
+    return clamp(combined * (1.0 - leakage) * (1.0 - relief), 0.0, 1.0)
 
 
 def oil_exports_target(
@@ -91,7 +92,7 @@ def oil_exports_target(
     a deal relieves is sold after all.
     """
     barred = export_sanctions * (1.0 - leakage) * (1.0 - relief)
-    return params.oil_export_capacity * (1.0 - min(1.0, max(0.0, barred)))
+    return params.oil_export_capacity * (1.0 - clamp(barred, 0.0, 1.0))
 
 
 def move_oil_exports(exports: float, target: float, params: Parameters) -> float:
@@ -111,21 +112,23 @@ def health_target(revenue: float, sanctions: float, params: Parameters) -> float
     reference (export capacity at the reference price): oil pays the state's budget.
     """
     reference = oil_revenue(params.oil_export_capacity, params.oil_price_reference)
+    # max(revenue, MIN_REVENUE) as a comparison, the builtin's, without its cost.
+    floored = MIN_REVENUE if revenue < MIN_REVENUE else revenue
     return (
         params.economic_potential
         - params.mismanagement
         - params.sanctions_economic_impact * sanctions
-        + params.oil_economic_sensitivity * math.log(max(revenue, MIN_REVENUE) / reference)
+        + params.oil_economic_sensitivity * math.log(floored / reference)
     )
 
 
 def resting_health(revenue: float, sanctions: float, params: Parameters) -> float:
     """The target, kept in [0, 1]: the economy's state at step 0, so that no month
     starts with a drift that no event caused."""
-    return min(1.0, max(0.0, health_target(revenue, sanctions, params)))
+    return clamp(health_target(revenue, sanctions, params), 0.0, 1.0)
 
 
 def move_economy(health: float, target: float, z: float, params: Parameters) -> float:
     """Economic health moves towards its target, with a random shock ``z`` (C7)."""
     health += params.economic_adjustment * (target - health) + params.economic_noise * z
-    return min(1.0, max(0.0, health))
+    return clamp(health, 0.0, 1.0)

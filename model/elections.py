@@ -50,7 +50,7 @@ def hold_election(model: IranModel, u: Sequence[float]) -> None:
     previous = president.faction
     president.take_office(winner, reelected=winner is previous and incumbent_stands)
     factional_balance.reward(factions, winner, p.election_power_bonus)
-    barred = [f.label for f, ok in zip(factions, allowed, strict=True) if not ok]
+    barred = [f.label for f, ok in zip(factions, allowed.tolist(), strict=True) if not ok]
     model.log(
         "election",
         _result_text(winner, share, rounds, turnout, previous, incumbent_stands, barred),
@@ -74,22 +74,31 @@ def _count_votes(
 ) -> tuple[Any, float, list[str], float]:
     """The winner, his share of the deciding round, each round in words, and turnout:
     a majority in the first round wins, else the top two meet in a run-off."""
+    # The counts as Python integers: a handful of candidates, whose sums, maxima and
+    # order cost less in plain Python than through numpy scalars, with the same values.
     factions = model.factions
-    first = model.population.vote(allowed, appeal, incumbency)
-    total = int(first.sum())
+    first = model.population.vote(allowed, appeal, incumbency).tolist()
+    total = sum(first)
     turnout = total / model.population.n
     rounds = [_round_text(factions, first)]
     if total == 0:  # everyone boycotts: the Leader's favourite is declared elected
         return model.leader.favoured, 0.0, rounds, turnout
-    if first.max() / total > MAJORITY or allowed.sum() == 1:
-        return factions[int(np.argmax(first))], first.max() / total, rounds, turnout
-    finalists = np.argsort(-first, kind="stable")[:RUNOFF_CANDIDATES]
+    most = max(first)
+    if most / total > MAJORITY or allowed.sum() == 1:
+        return factions[first.index(most)], most / total, rounds, turnout
+    finalists = _ranking(first)[:RUNOFF_CANDIDATES]
     in_runoff = np.zeros(len(factions), dtype=bool)
     in_runoff[finalists] = True
-    second = model.population.vote(in_runoff, appeal, incumbency)
+    second = model.population.vote(in_runoff, appeal, incumbency).tolist()
     rounds.append(_round_text(factions, second))
     model.diplomacy.counters.runoffs += 1
-    return factions[int(np.argmax(second))], second.max() / max(1, second.sum()), rounds, turnout
+    most = max(second)
+    return factions[second.index(most)], most / max(1, sum(second)), rounds, turnout
+
+
+def _ranking(votes: list[int]) -> list[int]:
+    """The candidates' indices from most to fewest votes, a tie in index order."""
+    return sorted(range(len(votes)), key=lambda i: -votes[i])
 
 
 def _result_text(
@@ -117,7 +126,8 @@ def _result_text(
     return text
 
 
-def _round_text(factions, votes: np.ndarray) -> str:
-    total = max(1, int(votes.sum()))
-    order = np.argsort(-votes, kind="stable")
-    return ", ".join(f"{factions[i].label} {votes[i] / total:.0%}" for i in order if votes[i] > 0)
+def _round_text(factions, votes: list[int]) -> str:
+    total = max(1, sum(votes))
+    return ", ".join(
+        f"{factions[i].label} {votes[i] / total:.0%}" for i in _ranking(votes) if votes[i] > 0
+    )

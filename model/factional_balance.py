@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from agents.bounds import at_most
 from agents.faction import Faction
 
 # No faction disappears entirely: it keeps a floor of power (networks, clerics, posts).
@@ -30,10 +31,20 @@ def normalise(factions: Sequence[Faction]) -> None:
     Factions below the floor are set to it and the others share what remains in
     proportion to their power; repeated until no share falls below the floor.
     """
-    powers = [max(f.power, 0.0) for f in factions]
+    if not factions:
+        return
+    # max(power, 0.0) as a comparison, the builtin's, without its cost.
+    powers = [0.0 if f.power < 0.0 else f.power for f in factions]
     total = sum(powers)
-    for f, power in zip(factions, powers, strict=True):
-        f.power = power / total if total > 0 else 1.0 / len(factions)
+    if total > 0:
+        shares = [power / total for power in powers]
+    else:
+        shares = [1.0 / len(factions)] * len(factions)
+    # Indexing, not zip(..., strict=True): its keyword costs more than the loop.
+    for i, f in enumerate(factions):
+        f.power = shares[i]
+    if min(shares) >= POWER_FLOOR:
+        return  # the usual month: no share fell below the floor
     floored: set[int] = set()
     while True:
         newly = [i for i, f in enumerate(factions) if i not in floored and f.power < POWER_FLOOR]
@@ -59,8 +70,9 @@ def shift_power(factions: Sequence[Faction], favoured: Faction | None, params) -
     favourite does not hold), so that it tilts the balance without letting one faction
     swallow the others."""
     regime = sum([f.power * f.legitimacy for f in factions])
+    sensitivity = params.power_legitimacy_sensitivity
     for f in factions:
-        growth = params.power_legitimacy_sensitivity * (f.legitimacy - regime)
+        growth = sensitivity * (f.legitimacy - regime)
         if f is favoured:
             growth += params.leader_favour_weight * (1.0 - f.power)
         f.power *= math.exp(growth)
@@ -108,5 +120,5 @@ def division(factions: Sequence[Faction], salience: float, floor: float) -> floa
     """
     centre = compromise_power(factions)
     variance = sum([f.power * (f.stance - centre) ** 2 for f in factions])
-    polarisation = min(1.0, math.sqrt(variance) / MAX_STANCE_SD)
+    polarisation = at_most(math.sqrt(variance) / MAX_STANCE_SD, 1.0)
     return polarisation * (floor + (1.0 - floor) * salience)

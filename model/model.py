@@ -13,6 +13,7 @@ import pandas as pd
 from mesa.model import Scenario as MesaScenario
 
 from agents import Faction, ForeignGovernment, Population, President, SupremeLeader
+from agents.bounds import clamp
 from model import economy, elections, factional_balance, nuclear
 from model import events as scheduled_events
 from model.datacollection import make_datacollector
@@ -56,7 +57,9 @@ class RunParameters(Parameters):
     """
 
     def __init__(self, params: Parameters) -> None:
-        values = dict(params)
+        # The values' own dict, copied as it is: ``dict(params)`` would read them one
+        # ``__getitem__`` call at a time, which costs more than the rest of this method.
+        values = dict(params._values)
         object.__setattr__(self, "_values", values)
         self.__dict__.update(values)
 
@@ -181,8 +184,10 @@ class IranModel(mesa.Model):
         self.governments: tuple[ForeignGovernment, ...] = tuple(
             ForeignGovernment(self, g) for g in spec.governments
         )
-        # ``western`` is a fixed trait: the US and EU, whose support the ratchet follows.
+        # ``western`` is a fixed trait: the US and EU, whose support the ratchet follows;
+        # sanctions leak only through the others' trade (7.4).
         self.western_governments = tuple(g for g in self.governments if g.western)
+        self.non_western_governments = tuple(g for g in self.governments if not g.western)
         self.leader = self.leader_type(self, p.leader_distrust_initial)
         holder = next(f for f in self.factions if f.holds_presidency)
         self.president = self.president_type(self, holder)
@@ -341,12 +346,13 @@ class IranModel(mesa.Model):
         change = p.sanctions_ratchet * (target - self.western_sanctions)
         if change > 0 and self.diplomacy.engaged:
             return
-        self.western_sanctions = min(1.0, max(0.0, self.western_sanctions + change))
+        self.western_sanctions = clamp(self.western_sanctions + change, 0.0, 1.0)
         if change > 0:
             self.impose_sanctions(change / SANCTIONS_PACKAGE_SIZE)
 
     def _update_world(self) -> None:
-        self.leakage = economy.sanctions_leakage(self.governments, self.params)
+        # A Western government leaks nothing: the sum over the others is the same sum.
+        self.leakage = economy.sanctions_leakage(self.non_western_governments, self.params)
         self.effective_sanctions = economy.effective_sanctions(
             self.western_sanctions,
             self.un_sanctions,
@@ -381,8 +387,9 @@ class IranModel(mesa.Model):
             power,
             p.repression * (p.repression_base + hardline),
         )
-        for f, value in zip(factions, legitimacy.tolist(), strict=True):
-            f.update_legitimacy(value)
+        approvals = legitimacy.tolist()
+        for i, f in enumerate(factions):  # zip(..., strict=True)'s keyword costs more
+            f.update_legitimacy(approvals[i])
         self.regime_legitimacy = pop.regime_legitimacy(power)
         means = pop.averages()
         self.hardship = means["hardship"]

@@ -8,6 +8,7 @@ holds it loses a share each month (C7: negotiations rob the regime of its scapeg
 
 from __future__ import annotations
 
+from agents.bounds import clamp
 from model.parameters import Parameters
 
 
@@ -29,7 +30,7 @@ class Narrative:
         credibility += p.narrative_memory * (p.narrative_baseline - credibility)
         if engaged:
             credibility -= p.talks_scapegoat_loss * credibility
-        self.credibility = min(1.0, max(0.0, credibility))
+        self.credibility = clamp(credibility, 0.0, 1.0)
 
     def boost(self, amount: float) -> None:
         """A refusal or new sanctions make the narrative more credible (C5).
@@ -37,4 +38,4 @@ class Narrative:
         The rise closes ``amount`` of the gap to full credibility, so it stays below 1.
         """
         credibility = self.credibility + amount * (1.0 - self.credibility)
-        self.credibility = min(1.0, max(0.0, credibility))
+        self.credibility = clamp(credibility, 0.0, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agents.bounds import clamp
 from model.parameters import Parameters
 
 
@@ -26,4 +27,4 @@ def advance(
     rate *= 1.0 - deal_constraint
     if talks_active:
         rate *= 1.0 + params.talks_programme_speedup
-    return min(1.0, max(0.0, progress + rate))
+    return clamp(progress + rate, 0.0, 1.0)

@@ -4,20 +4,25 @@ A sweep of many short runs pays for building each model and for every month's fi
 work; these shortcuts cut that cost (benchmarks/fixed_cost.py) and each is held here to
 the result of the plain way: scenario files read once and read again when they change,
 overrides checked once, a run's random draws taken a block of months at a time, Mesa's
-``run_for`` for a run without a progress callback, and parameters read as plain
-attributes (ODD §3.2, §5.2).
+``run_for`` for a run without a progress callback, parameters read as plain
+attributes, and the monthly rules' plain-Python bounds, choices, sums and rankings
+(ODD §3.2, §5.2, §7).
 """
 
 from __future__ import annotations
 
 import pickle
 import shutil
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from model import IranModel, Parameters, load_scenario
+from agents.bounds import at_most, clamp
+from model import IranModel, Parameters, economy, load_scenario
+from model.elections import _ranking
+from model.factional_balance import POWER_FLOOR, normalise
 from model.model import RunParameters, monthly_draws
 from model.parameters import SCHEMA
 from model.scenarios import SCENARIO_DIR, ScenarioError, list_scenarios
@@ -108,3 +113,86 @@ def test_run_parameters_are_the_scenarios_parameters():
     assert params.replace(n_citizens=300).n_citizens == 300
     with pytest.raises(AttributeError):
         params.n_citizens = 5
+
+
+# Values where the order of comparison shows: a NaN, zeros of both signs, infinities,
+# the bounds themselves, numpy scalars.
+_AWKWARD = [
+    float("nan"), -0.0, 0.0, 1.0, -1.0, 0.5, 1.5, float("inf"), -float("inf"),
+    np.float64(0.25), np.float64(-0.0), np.float64("nan"), 1e-300, 1 - 1e-16,
+]  # fmt: skip
+
+
+def _same_float(a, b) -> bool:
+    # Equal as stored: the same bits (so NaN equals NaN and -0.0 differs from 0.0).
+    return type(a) is type(b) and np.float64(a).tobytes() == np.float64(b).tobytes()
+
+
+@pytest.mark.parametrize("bounds", [(0.0, 1.0), (-0.0, 1.0), (0.0, 0.0), (1.0, 0.0), (-0.5, 0.5)])
+def test_bounds_give_what_the_builtins_give(bounds):
+    low, high = bounds
+    for value in _AWKWARD:
+        assert _same_float(clamp(value, low, high), min(high, max(low, value))), value
+        assert _same_float(at_most(value, high), min(high, value)), value
+
+
+def test_the_leaders_favourite_is_max_by_backing_the_first_on_a_tie():
+    model = IranModel(rng=4, n_citizens=100)
+    leader, factions = model.leader, model.factions
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        for f in factions:
+            # Ties on purpose in half the trials: equal power and stance.
+            f.power, f.stance = (0.25, 0.5) if trial % 2 else tuple(rng.random(2))
+        stance = leader.stance
+        expected = max(factions, key=lambda f: f.power * (1.0 - abs(f.stance - stance)))
+        leader.choose_favourite(factions)
+        assert leader.favoured is expected
+
+
+def _plain_normalise(factions) -> None:
+    # The rule as ODD 7.8.4 states it, one pass after another until no share is below
+    # the floor: what ``normalise`` must give, bit for bit.
+    powers = [max(f.power, 0.0) for f in factions]
+    total = sum(powers)
+    for f, power in zip(factions, powers, strict=True):
+        f.power = power / total if total > 0 else 1.0 / len(factions)
+    floored: set[int] = set()
+    while True:
+        newly = [i for i, f in enumerate(factions) if i not in floored and f.power < POWER_FLOOR]
+        if not newly:
+            return
+        floored.update(newly)
+        rest = sum(f.power for i, f in enumerate(factions) if i not in floored)
+        spare = 1.0 - POWER_FLOOR * len(floored)
+        for i, f in enumerate(factions):
+            f.power = POWER_FLOOR if i in floored else f.power * spare / rest
+
+
+def test_normalise_gives_the_plain_rules_shares():
+    rng = np.random.default_rng(5)
+    cases = [[0.0, 0.0, 0.0], [-0.1, 0.5, 0.5], [0.001, 0.01001, 0.98899]]
+    cases += [list(rng.random(k) ** 6) for k in (2, 3, 4, 5, 8) for _ in range(40)]
+    for powers in cases:
+        ours = [SimpleNamespace(power=p) for p in powers]
+        plain = [SimpleNamespace(power=p) for p in powers]
+        normalise(ours)
+        _plain_normalise(plain)
+        assert [f.power for f in ours] == [f.power for f in plain], powers
+
+
+def test_the_ranking_of_candidates_is_numpys_stable_descending_sort():
+    rng = np.random.default_rng(8)
+    for _ in range(300):
+        votes = rng.integers(0, 4, rng.integers(1, 7)).tolist()  # many ties
+        expected = np.argsort(-np.array(votes), kind="stable").tolist()
+        assert _ranking(votes) == expected, votes
+
+
+def test_leakage_through_the_non_western_governments_is_the_sum_over_all():
+    model = IranModel("history_2003", rng=2, n_citizens=100)
+    model.run(24)
+    # The month's leakage, from the non-Western governments, is the sum over all of them.
+    assert model.leakage == economy.sanctions_leakage(model.governments, model.params)
+    assert all(g.leakage() == 0.0 for g in model.western_governments)
+    assert 0.0 < model.leakage < 1.0

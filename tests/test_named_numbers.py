@@ -35,11 +35,14 @@ NOT_RULES = {
 }
 # Whole numbers that are structure, not behaviour (ODD §9, item 2, last paragraph): the
 # seed's range, the calendar's months, the ring neighbours on each side that define
-# network_degree, the square of a variance and the count of an election's rounds.
+# network_degree, the square of a variance, the count of an election's rounds, and the
+# two slots a table of where each degree's citizens start has besides the degrees.
 STRUCTURAL_INTS = {
     "model/model.py": {2, 32},
     "model/events.py": {12},
     "agents/network.py": {2},
+    "agents/population.py": {2},
+    "agents/population_kernels.py": {2},
     "model/factional_balance.py": {2},
     "model/elections.py": {2},
 }
