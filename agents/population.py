@@ -41,6 +41,14 @@ NEUTRAL_IDEOLOGY = 0.5
 # compiled pass, the default when Numba is installed) or "numpy" (the vectorised rules).
 KERNEL_VARIABLE = "IRAN_SIM_KERNEL"
 KERNELS = ("numba", "numpy")
+# From this many citizens on, the compiled month's averages (``averages``,
+# ``regime_legitimacy``) sum with numpy rather than with the compiled mean: numpy's
+# summation runs about twice as fast per citizen, and its calls cost more than one
+# compiled call only below about 2,000 citizens. Both give numpy's mean bit for bit.
+NUMPY_AVERAGES_FROM = 2_000
+# numpy's sum of an array (its pairwise order, as ``mean`` sums), without ``sum``'s
+# Python wrapper.
+_sum = np.add.reduce
 
 
 @functools.cache
@@ -88,8 +96,9 @@ class Population(mesa.Agent):
     West), ``resentment`` (of the government's economic management), ``resolve`` (to
     endure hardship), ``political_grievance`` (from a disputed election; it fades),
     ``approval`` (n x factions), ``preferred`` (faction index) and ``active`` (Epstein's
-    protest state). ``taste`` (n x factions) is a fixed personal liking for each faction
-    that makes preferences heterogeneous.
+    protest state). ``taste`` (n x factions, a view of the array kept faction by
+    faction) is a fixed personal liking for each faction that makes preferences
+    heterogeneous.
 
     ``kernel`` says how ``live_month`` runs: ``"numba"`` (one compiled pass, which keeps
     no approval matrix: ``approval`` is rebuilt from the month's inputs when read) or
@@ -132,6 +141,17 @@ class Population(mesa.Agent):
         self._spare_active = np.empty(0, dtype=bool)
         self._judged_with: tuple | None = None
         self._rules_of = None  # the parameters ``_rules`` were worked out from
+
+    @property
+    def taste(self) -> np.ndarray:
+        """Each citizen's fixed liking for each faction (n x factions)."""
+        return self._taste_rows.T
+
+    @taste.setter
+    def taste(self, value: np.ndarray) -> None:
+        # Kept faction by faction (factions x n), so that the compiled pass reads each
+        # faction's tastes of consecutive citizens together; ``taste`` is its transpose.
+        self._taste_rows = np.ascontiguousarray(np.asarray(value, dtype=float).T)
 
     @functools.cached_property
     def neighbour_mean(self) -> sp.csr_matrix:
@@ -190,27 +210,19 @@ class Population(mesa.Agent):
             return legitimacy
         kernels = compiled_kernels()
         p = self.model.params
-        stance = np.array(stance, dtype=float)
-        prestige = np.array(prestige, dtype=float)
-        power = np.array(power, dtype=float)
+        # The factions' stance, prestige and power, and a row for their legitimacy.
+        factions = np.array((stance, prestige, power, stance), dtype=float)
         if self._spare_blame.size != self.n:
             self._make_scratch(kernels)
         if self._rules_of is not p:
-            self._rules = self._rule_constants(p)
+            self._rules = self._rule_constants(p, kernels.RULES)
             self._rules_of = p
-        blame_rules, judgement_rules = self._rules
-        bias, neutral, own_weight, influence, rate, resolve_weight, conservative_part = blame_rules
-        mood_weight, side_scale, resentment_weight, boost, tolerance, threshold, kept = (
-            judgement_rules
-        )
-        legitimacy = np.empty(stance.size)
-        leaning = self._leaning
-        kernels.live_month(
+        marked = kernels.live_month(
             *self._network,
             self.ideology,
             self.exposure,
             self.risk_aversion,
-            self.taste,
+            self._taste_rows,
             self.hardship,
             self.blame_west,
             self.resentment,
@@ -222,45 +234,27 @@ class Population(mesa.Agent):
             self._spare_blame,
             self._spare_active,
             self._regime,
-            legitimacy,
-            leaning,
+            factions,
+            self._rules,
             1.0 - economic_health,
             float(narrative_credibility),
-            bias,
-            neutral,
-            own_weight,
-            influence,
-            rate,
-            resolve_weight,
-            conservative_part,
-            stance,
-            prestige,
-            COMPROMISE_STANCE,
             int(president),
-            mood_weight,
-            side_scale,
-            resentment_weight,
             bool(talks_active),
-            boost,
-            power,
-            tolerance,
             -p.arrest_constant * repression,
-            threshold,
-            kept,
         )
         self.blame_west, self._spare_blame = self._spare_blame, self.blame_west
         self.active, self._spare_active = self._spare_active, self.active
+        stance, prestige, power, legitimacy = factions
         self._approval = None
         self._judged = (stance, prestige, int(president), bool(talks_active))
         # As lists, compared with == to tell whether a later query asks about the same
         # power or stances (as np.array_equal would, and faster at a few factions).
-        self._judged_with = (power.tolist(), stance.tolist(), int(leaning[0]))
+        self._judged_with = (power.tolist(), stance.tolist(), marked)
         return legitimacy
 
     def _make_scratch(self, kernels: ModuleType) -> None:
         # The network as the kernel reads it, buffers for the neighbour sums, next
-        # month's blame and protest, the citizens' regime approval, and the count of
-        # citizens leaning to compromise.
+        # month's blame and protest, and the citizens' regime approval.
         adjacency = self.adjacency
         if not adjacency.has_sorted_indices:
             adjacency = adjacency.sorted_indices()
@@ -294,31 +288,30 @@ class Population(mesa.Agent):
         self._spare_blame = np.empty(self.n)
         self._spare_active = np.empty(self.n, dtype=bool)
         self._regime = np.empty(self.n)
-        self._leaning = np.zeros(1, dtype=np.int64)
 
     @staticmethod
-    def _rule_constants(p) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        # 7.7.3-7.7.6's parameters, combined as the numpy rules combine them: the same
-        # for the whole run, so worked out once.
-        blame = (
-            float(p.ideology_blame_bias),
-            NEUTRAL_IDEOLOGY,
-            1.0 - p.social_influence,
-            float(p.social_influence),
-            float(p.blame_update_rate),
-            float(p.resolve_blame_weight),
-            (1.0 - p.resolve_blame_weight) * p.conservative_resolve,
-        )
-        judgement = (
-            float(p.mood_weight),
-            BLAME_SIDE_SCALE,
-            float(p.incumbent_resentment_weight),
-            float(p.talks_legitimacy_boost),
-            float(p.resolve_tolerance),
-            float(p.protest_threshold),
-            1.0 - p.political_grievance_memory,
-        )
-        return blame, judgement
+    def _rule_constants(p, order: tuple[str, ...]) -> np.ndarray:
+        # 7.7.3-7.7.6's parameters, combined as the numpy rules combine them, in the
+        # order the compiled pass reads them: the same for the whole run, so worked
+        # out once.
+        constants = {
+            "bias": p.ideology_blame_bias,
+            "neutral": NEUTRAL_IDEOLOGY,
+            "own_weight": 1.0 - p.social_influence,
+            "influence": p.social_influence,
+            "rate": p.blame_update_rate,
+            "resolve_weight": p.resolve_blame_weight,
+            "conservative_part": (1.0 - p.resolve_blame_weight) * p.conservative_resolve,
+            "mood_weight": p.mood_weight,
+            "side_scale": BLAME_SIDE_SCALE,
+            "resentment_weight": p.incumbent_resentment_weight,
+            "boost": p.talks_legitimacy_boost,
+            "tolerance": p.resolve_tolerance,
+            "threshold": p.protest_threshold,
+            "grievance_kept": 1.0 - p.political_grievance_memory,
+            "compromise_stance": COMPROMISE_STANCE,
+        }
+        return np.array([float(constants[name]) for name in order])
 
     def feel_economy(self, economic_health: float) -> None:
         """Hardship: the economy's shortfall, felt in proportion to exposure."""
@@ -447,7 +440,7 @@ class Population(mesa.Agent):
     def averages(self) -> dict[str, float]:
         """Means over citizens of ``hardship``, ``resentment``, ``blame_west``,
         ``resolve``, ``political_grievance`` and ``active`` (the protest share), 7.7.8."""
-        if self.kernel == "numba":
+        if self.kernel == "numba" and self.n < NUMPY_AVERAGES_FROM:
             # One compiled call with numpy's summation order: the same means, bit for bit.
             hardship, resentment, blame, resolve, grievance, protesting = (
                 compiled_kernels().averages(
@@ -467,10 +460,18 @@ class Population(mesa.Agent):
                 "political_grievance": grievance,
                 "active": protesting / self.n,
             }
-        names = ("hardship", "resentment", "blame_west", "resolve", "political_grievance")
-        means = {name: float(getattr(self, name).mean()) for name in names}
+        # numpy's sum over n is its mean (the same pairwise sum, then the same division),
+        # without the mean's own overhead.
+        n = self.n
+        means = {
+            "hardship": float(_sum(self.hardship)) / n,
+            "resentment": float(_sum(self.resentment)) / n,
+            "blame_west": float(_sum(self.blame_west)) / n,
+            "resolve": float(_sum(self.resolve)) / n,
+            "political_grievance": float(_sum(self.political_grievance)) / n,
+        }
         # A count over n is the mean of the 0/1 states exactly, and much faster.
-        return means | {"active": np.count_nonzero(self.active) / self.n}
+        return means | {"active": int(np.count_nonzero(self.active)) / n}
 
     def compromise_preference(self, stance: np.ndarray) -> float:
         """Share of citizens whose preferred faction leans to compromise (stance >= 0.5)."""
@@ -483,7 +484,10 @@ class Population(mesa.Agent):
         """Mean over citizens of their power-weighted approval of the factions."""
         judged = self._judged_with
         if judged is not None and _same(power, judged[0]):
-            return compiled_kernels().mean(self._regime)  # computed by the compiled month
+            # Computed by the compiled month.
+            if self.n < NUMPY_AVERAGES_FROM:
+                return compiled_kernels().mean(self._regime)
+            return float(_sum(self._regime)) / self.n
         return float(self._regime_approval(power).mean())
 
     def _regime_approval(self, power: np.ndarray) -> np.ndarray:

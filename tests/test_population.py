@@ -13,6 +13,7 @@ from agents.population import (
     COMPROMISE_STANCE,
     KERNEL_VARIABLE,
     KERNELS,
+    NUMPY_AVERAGES_FROM,
     Population,
     kernel_choice,
 )
@@ -289,3 +290,42 @@ def test_the_compiled_averages_are_the_numpy_ones(monkeypatch):
     assert expected["active"] > 0 and expected["political_grievance"] > 0
     assert means == expected
     assert all(type(value) is float for value in means.values())
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_the_compiled_month_in_blocks_gives_the_numpy_rules(monkeypatch, offset):
+    """The compiled month runs over blocks of citizens: populations that end one short
+    of a whole block, on one, and one past one give the numpy rules' numbers."""
+    pytest.importorskip("numba")
+    from agents.population_kernels import BLOCK
+
+    case = ("baseline_2011", 6, 2 * BLOCK + offset, {"protest_threshold": 0.02})
+    compiled = shocked_run("numba", monkeypatch, *case)
+    numpy_rules = shocked_run("numpy", monkeypatch, *case)
+    pd.testing.assert_frame_equal(compiled.results(), numpy_rules.results(), check_exact=True)
+    a, b = compiled.population, numpy_rules.population
+    for name in (*STATE, "active", "preferred", "approval", "taste"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("offset", [-1, 0])
+def test_the_averages_either_side_of_the_numpy_threshold_are_numpys_means(monkeypatch, offset):
+    """Below NUMPY_AVERAGES_FROM citizens the compiled month's averages (7.7.8) come
+    from the compiled mean, from it on from numpy's sum: both are numpy's ``mean``."""
+    pytest.importorskip("numba")
+    citizens = NUMPY_AVERAGES_FROM + offset
+    model = run_with("numba", monkeypatch, "history_2003", 8, citizens, {}, months=1)
+    population = model.population
+    stance = np.array([f.stance for f in model.factions])
+    power = np.full(stance.size, 1.0 / stance.size)
+    population.live_month(0.55, 0.4, stance, np.zeros(stance.size), 1, False, power, 0.4)
+    rng = np.random.default_rng(citizens)
+    # Values of very different sizes, so that the order of the additions shows.
+    for values in (*(getattr(population, name) for name in STATE), population._regime):
+        values[:] = rng.random(citizens) * 10.0 ** rng.integers(-6, 7, citizens)
+    population.active[:] = rng.random(citizens) < 0.3
+    expected = {name: float(getattr(population, name).mean()) for name in STATE}
+    means = population.averages()
+    assert means == expected | {"active": population.active.mean()}
+    assert all(type(value) is float for value in means.values())
+    assert population.regime_legitimacy(power) == population._regime.mean()
