@@ -81,8 +81,14 @@ def kernel_choice() -> str:
     return "numba"
 
 
-def _same(values: np.ndarray, kept: list[float]) -> bool:
+# The keys of ``averages``, in the order the compiled pass leaves the means.
+_AVERAGED = ("hardship", "resentment", "blame_west", "resolve", "political_grievance", "active")
+
+
+def _same(values: np.ndarray | list[float], kept: list[float]) -> bool:
     # np.array_equal(values, kept) for the factions' few values, at a fraction of its cost.
+    if type(values) is list:
+        return values == kept
     values = np.asarray(values)
     return values.ndim == 1 and values.tolist() == kept
 
@@ -140,6 +146,7 @@ class Population(mesa.Agent):
         self._spare_blame = np.empty(0)
         self._spare_active = np.empty(0, dtype=bool)
         self._judged_with: tuple | None = None
+        self._month_means: dict[str, float] | None = None
         self._rules_of = None  # the parameters ``_rules`` were worked out from
 
     @property
@@ -191,18 +198,21 @@ class Population(mesa.Agent):
         self,
         economic_health: float,
         narrative_credibility: float,
-        stance: np.ndarray,
-        prestige: np.ndarray,
+        stance: np.ndarray | list[float],
+        prestige: np.ndarray | list[float],
         president: int,
         talks_active: bool,
-        power: np.ndarray,
+        power: np.ndarray | list[float],
         repression: float,
     ) -> np.ndarray:
         """The citizens' month (ODD 7.7.2–7.7.6): ``feel_economy``, ``attribute_blame``,
         ``judge_factions`` and ``decide_protest`` in turn; returns each faction's
         legitimacy. With the compiled kernel this is one pass over the citizens with the
         same results; ``power`` must be the power before this month's shift (7.7.6)."""
+        self._month_means = None
         if self.kernel == "numpy":
+            stance, prestige = np.asarray(stance, dtype=float), np.asarray(prestige, dtype=float)
+            power = np.asarray(power, dtype=float)
             self.feel_economy(economic_health)
             self.attribute_blame(narrative_credibility)
             legitimacy = self.judge_factions(stance, prestige, president, talks_active)
@@ -241,15 +251,20 @@ class Population(mesa.Agent):
             int(president),
             bool(talks_active),
             -p.arrest_constant * repression,
+            self._means,
         )
         self.blame_west, self._spare_blame = self._spare_blame, self.blame_west
         self.active, self._spare_active = self._spare_active, self.active
         stance, prestige, power, legitimacy = factions
         self._approval = None
         self._judged = (stance, prestige, int(president), bool(talks_active))
+        regime_mean = None
+        if self._means.size:  # the pass took the month's aggregates too
+            *states, protesting, regime_mean = self._means.tolist()
+            self._month_means = dict(zip(_AVERAGED, [*states, protesting / self.n], strict=True))
         # As lists, compared with == to tell whether a later query asks about the same
         # power or stances (as np.array_equal would, and faster at a few factions).
-        self._judged_with = (power.tolist(), stance.tolist(), marked)
+        self._judged_with = (power.tolist(), stance.tolist(), marked, regime_mean)
         return legitimacy
 
     def _make_scratch(self, kernels: ModuleType) -> None:
@@ -288,6 +303,10 @@ class Population(mesa.Agent):
         self._spare_blame = np.empty(self.n)
         self._spare_active = np.empty(self.n, dtype=bool)
         self._regime = np.empty(self.n)
+        # Room for the month's aggregates, which the pass takes itself below
+        # NUMPY_AVERAGES_FROM citizens (one call instead of three).
+        small = self.n < NUMPY_AVERAGES_FROM
+        self._means = np.empty(kernels.MONTH_MEANS if small else 0)
 
     @staticmethod
     def _rule_constants(p, order: tuple[str, ...]) -> np.ndarray:
@@ -437,6 +456,12 @@ class Population(mesa.Agent):
         conservative = p.conservative_resolve
         return weight * self.blame_west + (1.0 - weight) * conservative * (1.0 - self.ideology)
 
+    def month_averages(self) -> dict[str, float]:
+        """``averages()`` as they stood right after the last ``live_month`` (7.7.8): for
+        a small population the compiled pass took them itself (the same numbers); else
+        they are computed now, so call this before anything else changes the citizens."""
+        return self._month_means if self._month_means is not None else self.averages()
+
     def averages(self) -> dict[str, float]:
         """Means over citizens of ``hardship``, ``resentment``, ``blame_west``,
         ``resolve``, ``political_grievance`` and ``active`` (the protest share), 7.7.8."""
@@ -478,13 +503,16 @@ class Population(mesa.Agent):
         judged = self._judged_with
         if judged is not None and _same(stance, judged[1]):
             return judged[2] / self.n  # counted by the compiled month
-        return np.count_nonzero((stance >= COMPROMISE_STANCE)[self.preferred]) / self.n
+        leaning = np.asarray(stance) >= COMPROMISE_STANCE
+        return np.count_nonzero(leaning[self.preferred]) / self.n
 
     def regime_legitimacy(self, power: np.ndarray) -> float:
         """Mean over citizens of their power-weighted approval of the factions."""
         judged = self._judged_with
         if judged is not None and _same(power, judged[0]):
-            # Computed by the compiled month.
+            # Computed by the compiled month (and for a small population its mean too).
+            if judged[3] is not None:
+                return judged[3]
             if self.n < NUMPY_AVERAGES_FROM:
                 return compiled_kernels().mean(self._regime)
             return float(_sum(self._regime)) / self.n

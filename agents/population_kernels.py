@@ -162,10 +162,15 @@ def live_month(
     president,
     talks_active,
     arrest_exponent,
+    means,
 ):
     """One month of every citizen: rules 7.7.2–7.7.6 of the ODD in one pass; returns
     the number of citizens whose preferred faction's stance is at least
-    ``compromise_stance``.
+    ``compromise_stance``. If ``means`` has room (``MONTH_MEANS`` values), it receives
+    the month's aggregates of 7.7.8 as ``averages`` and ``mean`` give them: the means of
+    hardship, resentment, blame, resolve and political grievance, the number of
+    protesters, and the mean regime approval (one call instead of three, for a small
+    population).
 
     The network: ``neighbours``, ``by_degree`` and ``degree_starts`` as ``_gather``
     reads them (``Population._make_scratch`` builds them from the adjacency); ``near``
@@ -315,7 +320,23 @@ def live_month(
             political[k] = political[k] * grievance_kept
     for j in range(count):
         legitimacy[j] = legitimacy[j] / n
+    if means.size >= MONTH_MEANS:
+        aggregates = averages(
+            hardship, resentment, blame_out, resolve, political_grievance, active_out
+        )
+        means[0] = aggregates[0]
+        means[1] = aggregates[1]
+        means[2] = aggregates[2]
+        means[3] = aggregates[3]
+        means[4] = aggregates[4]
+        means[5] = aggregates[5]
+        means[6] = mean(regime)
     return marked
+
+
+# The month's aggregates ``live_month`` can leave in its ``means``: the five states'
+# means, the number of protesters and the mean regime approval (7.7.8).
+MONTH_MEANS = 7
 
 
 # numpy's pairwise summation of a contiguous float64 array (7.7.8): blocks of at most

@@ -370,12 +370,12 @@ class IranModel(mesa.Model):
         p = self.params
         pop = self.population
         factions = self.factions
-        stance = np.array([f.stance for f in factions])
-        prestige = np.array([f.prestige for f in factions])
+        stance = [f.stance for f in factions]
+        prestige = [f.prestige for f in factions]
         president = factions.index(self.president.faction)
         # Power (before this month's shift) does not depend on this month's legitimacy,
         # so the citizens' whole month runs as one pass (ODD 7.7.2-7.7.6).
-        power = np.array([f.power for f in factions])
+        power = [f.power for f in factions]
         hardline = 1.0 - factional_balance.compromise_power(factions)
         legitimacy = pop.live_month(
             self.economic_health,
@@ -391,7 +391,7 @@ class IranModel(mesa.Model):
         for i, f in enumerate(factions):  # zip(..., strict=True)'s keyword costs more
             f.update_legitimacy(approvals[i])
         self.regime_legitimacy = pop.regime_legitimacy(power)
-        means = pop.averages()
+        means = pop.month_averages()
         self.hardship = means["hardship"]
         self.economic_resentment = means["resentment"]
         self.blame_west = means["blame_west"]

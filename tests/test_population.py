@@ -319,6 +319,11 @@ def test_the_averages_either_side_of_the_numpy_threshold_are_numpys_means(monkey
     stance = np.array([f.stance for f in model.factions])
     power = np.full(stance.size, 1.0 / stance.size)
     population.live_month(0.55, 0.4, stance, np.zeros(stance.size), 1, False, power, 0.4)
+    # The month's own aggregates: below the threshold the pass takes them itself.
+    month = {name: float(getattr(population, name).mean()) for name in STATE}
+    assert population.month_averages() == month | {"active": population.active.mean()}
+    assert population.regime_legitimacy(power) == population._regime.mean()
+    assert (population._month_means is not None) == (offset < 0)
     rng = np.random.default_rng(citizens)
     # Values of very different sizes, so that the order of the additions shows.
     for values in (*(getattr(population, name) for name in STATE), population._regime):
@@ -328,4 +333,6 @@ def test_the_averages_either_side_of_the_numpy_threshold_are_numpys_means(monkey
     means = population.averages()
     assert means == expected | {"active": population.active.mean()}
     assert all(type(value) is float for value in means.values())
-    assert population.regime_legitimacy(power) == population._regime.mean()
+    from agents.population_kernels import mean
+
+    assert mean(population._regime) == population._regime.mean()
