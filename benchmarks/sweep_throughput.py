@@ -15,6 +15,9 @@ compare the ratios of one invocation, not absolute times.
 - ``direct``: ``batch_runs.execution.simulate_columns`` called in a loop (the model and
   its collected columns, no frame, no text, no I/O), with the sweep's seeds: the runs
   alone, which is what the runner's overhead is measured against;
+- ``frames``: the same with each run's ``results()`` frame built too
+  (``batch_runs.execution.simulate``), the reference of earlier versions, whose sweeps
+  built the frame;
 - ``1``: ``run_sweep(workers=1)`` (in this process; writes runs.csv, steps.csv);
 - ``2``: ``run_sweep(workers=2)`` (process pool, including starting it);
 - ``ceiling``: two already-started processes sharing the direct loop: the most this
@@ -47,7 +50,13 @@ from typing import Any
 
 from batch_runs.design.seeds import run_seed
 from batch_runs.design.spec import SweepSpec
-from batch_runs.execution import SweepProgress, code_version, run_sweep, simulate_columns
+from batch_runs.execution import (
+    SweepProgress,
+    code_version,
+    run_sweep,
+    simulate,
+    simulate_columns,
+)
 from batch_runs.execution.batches import Batch
 from batch_runs.execution.journal import Journal
 from batch_runs.execution.recovery import JOURNAL_FILE
@@ -55,7 +64,7 @@ from batch_runs.execution.worker import RunContext, execute, headers, jobs, prob
 from model import IranModel, load_scenario
 from model.model import resolve_scenario
 
-MODES = ("direct", "1", "2", "ceiling", "split")
+MODES = ("direct", "1", "2", "ceiling", "split", "frames")
 
 
 def _overrides(n_citizens: int | None) -> dict[str, Any]:
@@ -85,13 +94,18 @@ def _cpu_s(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def direct(args: argparse.Namespace) -> dict[str, float]:
+def direct(args: argparse.Namespace, run: Any = simulate_columns) -> dict[str, float]:
     """Seconds to run the model ``runs`` times directly, same seeds as the sweep."""
     scenario, overrides = load_scenario(None), _overrides(args.n_citizens)
     start, cpu = time.perf_counter(), _cpu_s(resource.RUSAGE_SELF)
     for r in range(args.runs):
-        simulate_columns(scenario, overrides, run_seed(args.seed, r), args.steps)
+        run(scenario, overrides, run_seed(args.seed, r), args.steps)
     return {"seconds": time.perf_counter() - start, "cpu_s": _cpu_s(resource.RUSAGE_SELF) - cpu}
+
+
+def frames(args: argparse.Namespace) -> dict[str, float]:
+    """:func:`direct` with each run's ``results()`` frame built too (``simulate``)."""
+    return direct(args, simulate)
 
 
 def _direct_share(job: tuple[int, int, int, dict[str, Any], int]) -> None:
@@ -210,7 +224,9 @@ def _child(args: argparse.Namespace) -> None:
     if mode in ("1", "2"):
         result = sweep(args, int(mode))
     else:
-        result = {"direct": direct, "ceiling": ceiling, "split": split}[mode](args)
+        result = {"direct": direct, "ceiling": ceiling, "split": split, "frames": frames}[mode](
+            args
+        )
     print(json.dumps(result))
 
 
@@ -261,6 +277,13 @@ def _report(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> N
         print(
             f"runner overhead over direct calls (1 worker): {wall:+.1%} wall-clock, "
             f"{cpu:+.1%} CPU  (target < 5%)"
+        )
+    if "frames" in results and "1" in results:
+        one, framed = results["1"], results["frames"]
+        print(
+            f"  ... over direct calls that also build results(): "
+            f"{one['seconds'] / framed['seconds'] - 1:+.1%} wall-clock, "
+            f"{one['cpu_s'] / framed['cpu_s'] - 1:+.1%} CPU"
         )
     if "1" in results and "2" in results:
         one, two = results["1"], results["2"]
