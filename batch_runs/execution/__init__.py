@@ -1,7 +1,8 @@
 """Execution: the one engine that runs the model in batch (see ``runner``).
 
 Parts: ``worker`` (one run, in a worker), ``batches`` (a task's runs, shipped back as
-one compact binary batch, and how many runs a task holds), ``executors`` (inline,
+one compact binary batch, and how many runs a task holds), ``lines`` (a run's
+``steps.csv`` text, byte for byte ``csv.writer``'s), ``executors`` (inline,
 process pool, Dask), ``journal`` (append-only results, recovered after a stop),
 ``manifest`` (identity and provenance of a result folder), ``readers`` (reading
 results back), ``runner`` (:func:`run_sweep`, which drives them).
