@@ -271,20 +271,15 @@ def _report(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> N
         print(line)
     if "direct" in results:
         print(f"  CPU, direct   : {results['direct']['cpu_s'] / n * 1e3:.2f} ms a run")
-    if "direct" in results and "1" in results:
-        one, plain = results["1"], results["direct"]
-        wall, cpu = one["seconds"] / plain["seconds"] - 1, one["cpu_s"] / plain["cpu_s"] - 1
-        print(
-            f"runner overhead over direct calls (1 worker): {wall:+.1%} wall-clock, "
-            f"{cpu:+.1%} CPU  (target < 5%)"
-        )
-    if "frames" in results and "1" in results:
-        one, framed = results["1"], results["frames"]
-        print(
-            f"  ... over direct calls that also build results(): "
-            f"{one['seconds'] / framed['seconds'] - 1:+.1%} wall-clock, "
-            f"{one['cpu_s'] / framed['cpu_s'] - 1:+.1%} CPU"
-        )
+    overheads = (
+        ("direct", "runner overhead over direct calls (1 worker)", "  (target < 5%)"),
+        ("frames", "  ... over direct calls that also build results()", ""),
+    )
+    for reference, label, target in overheads:
+        if reference in results and "1" in results:
+            one, base = results["1"], results[reference]
+            wall, cpu = one["seconds"] / base["seconds"] - 1, one["cpu_s"] / base["cpu_s"] - 1
+            print(f"{label}: {wall:+.1%} wall-clock, {cpu:+.1%} CPU{target}")
     if "1" in results and "2" in results:
         one, two = results["1"], results["2"]
         print(
