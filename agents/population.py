@@ -334,6 +334,7 @@ class Population(mesa.Agent):
 
     def feel_economy(self, economic_health: float) -> None:
         """Hardship: the economy's shortfall, felt in proportion to exposure."""
+        self._month_means = None  # the states change
         self._fix_approval()
         np.clip(self.exposure * (1.0 - economic_health), 0.0, 1.0, out=self.hardship)
 
@@ -345,6 +346,7 @@ class Population(mesa.Agent):
         Resentment of the government is the hardship not blamed on the West; resolve to
         endure grows with blame on the West.
         """
+        self._month_means = None  # the states change
         p = self.model.params
         self._fix_approval()
         own = self._own_blame(narrative_credibility)
@@ -400,6 +402,7 @@ class Population(mesa.Agent):
         the streets protest this month whatever the rule says. Political grievance then
         fades.
         """
+        self._month_means = None  # the states change
         p = self.model.params
         felt = self.hardship * (1.0 - p.resolve_tolerance * self.resolve)
         regime = self._regime_approval(power)
@@ -416,6 +419,7 @@ class Population(mesa.Agent):
         citizen's liberal ideology (those furthest from the regime feel cheated most),
         and the ``protest_share`` most aggrieved take to the streets this month. Whether
         they stay there is Epstein's rule from then on (C5)."""
+        self._month_means = None  # the states change
         self.political_grievance = np.minimum(
             1.0, self.political_grievance + grievance * self.ideology
         )
@@ -457,9 +461,10 @@ class Population(mesa.Agent):
         return weight * self.blame_west + (1.0 - weight) * conservative * (1.0 - self.ideology)
 
     def month_averages(self) -> dict[str, float]:
-        """``averages()`` as they stood right after the last ``live_month`` (7.7.8): for
-        a small population the compiled pass took them itself (the same numbers); else
-        they are computed now, so call this before anything else changes the citizens."""
+        """``averages()`` (7.7.8), from the compiled pass when it took them itself this
+        month (a small population; the same numbers) and no rule has changed the
+        citizens since, else computed now. A direct write into a state array is not
+        seen: read ``averages()`` after one."""
         return self._month_means if self._month_means is not None else self.averages()
 
     def averages(self) -> dict[str, float]:

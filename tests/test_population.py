@@ -336,3 +336,18 @@ def test_the_averages_either_side_of_the_numpy_threshold_are_numpys_means(monkey
     from agents.population_kernels import mean
 
     assert mean(population._regime) == population._regime.mean()
+
+
+def test_the_months_own_averages_give_way_to_fresh_ones_once_a_rule_changes_the_citizens(
+    monkeypatch,
+):
+    """The averages the compiled pass takes (7.7.8) are read only until a rule changes
+    the citizens: after an election shock, ``month_averages`` equals ``averages``."""
+    pytest.importorskip("numba")
+    model = run_with("numba", monkeypatch, "history_2003", 8, 100, {}, months=3)
+    population = model.population
+    assert population.month_averages() == population.averages()
+    assert population._month_means is not None
+    population.shock_election(0.5, 0.1)
+    assert population.month_averages() == population.averages()
+    assert population.month_averages()["political_grievance"] > 0.0

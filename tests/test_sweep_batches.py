@@ -21,11 +21,12 @@ import pytest
 
 from batch_runs.execution import code_version
 from batch_runs.execution.batches import INDEX_FIELDS, TASK_SECONDS, Batch, BatchSizer
-from batch_runs.execution.common import csv_text
+from batch_runs.execution.common import RUN_KEYS, csv_text
 from batch_runs.execution.executors import ProcessExecutor
 from batch_runs.execution.lines import column_lines, frame_lines
-from batch_runs.execution.worker import RunContext, execute_chunk
+from batch_runs.execution.worker import RunContext, execute, execute_chunk
 from model import IranModel, load_scenario
+from model.parameters import SCHEMA
 
 FLOATS = [0.1 + 0.2, -0.0, 5e-324, 1e-05, 1e16, 1e22, -1.5e-300, 123456789.123, 2.0, math.pi]
 FLOATS += [math.nan, math.inf, -math.inf, 0.6519842171552847, 1 / 3]
@@ -111,6 +112,8 @@ def test_the_fast_path_takes_every_plain_column_and_leaves_the_rest_to_csv_write
         column = awkward[name].to_numpy(dtype=object)
         assert column_lines(3, [*columns, column]) is None, name
     assert column_lines(1, []) == b"" and column_lines(1, [np.array([])]) == b""
+    no_columns = pd.DataFrame(index=range(2))
+    assert frame_lines(3, no_columns) == csv_text([[3], [3]]).encode() == b"3\n3\n"
 
 
 def _float_samples(rng: np.random.Generator) -> np.ndarray:
@@ -189,6 +192,60 @@ def _every_dtype_run(scenario, overrides, seed, steps):
     frame = every_dtype()
     frame["float64"] = frame["float64"] * (seed + 1)
     return frame
+
+
+def _mixed_columns(scenario, overrides, seed, steps):
+    """Columns as a collector keeps them when a reporter's first value is None or its
+    values mix types: lists that pandas converts when it makes the results frame."""
+    return {
+        "step": np.arange(4, dtype=np.int64),
+        "date": ["2011-06", "2011-07", "2011-08", "2011-09"],
+        "late": [None, 0.5, 0.25 * seed, 1e-7],
+        "maybe": ["a", None, "b", "c"],
+        "mixed": [1, 2.5, 3, seed],
+        "share": np.linspace(0.0, 1.0, 4),
+    }
+
+
+def _mixed_frame(scenario, overrides, seed, steps):
+    return pd.DataFrame(_mixed_columns(scenario, overrides, seed, steps))
+
+
+def _mixed_series(scenario, overrides, seed, steps):
+    frame = _mixed_frame(scenario, overrides, seed, steps)
+    return {name: frame[name] for name in frame.columns}
+
+
+def _text_series(scenario, overrides, seed, steps):
+    """Columns as pandas Series (not arrays or lists), every one of plain text."""
+    frame = pd.DataFrame({"step": ["0", "1"], "date": ["2011-06", "2011-07"], "x": ["a", "b"]})
+    return {name: frame[name] for name in frame.columns}
+
+
+def test_columns_given_as_series_are_taken_as_their_frame():
+    ctx = RunContext(load_scenario(None), 2, 1, ("step", "date", "x"), code_version(), _text_series)
+    run_id, ok, runs_line, steps = execute(ctx, (4, 0, 0, 1, {}, ()))
+    assert ok, runs_line
+    assert steps == b"4,0,2011-06,a\n4,1,2011-07,b\n"
+    assert runs_line.decode().rstrip("\n").endswith(",b")  # the final value of x
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_columns_that_pandas_converts_give_the_lines_of_their_frame(every):
+    """A run's columns are written as the frame they make (results()) whenever pandas
+    would change them: the same steps.csv and runs.csv text by every path."""
+    scenario = load_scenario(None)
+    names = tuple(_mixed_columns(None, {}, 0, 0))
+    records = {}
+    for run in (_mixed_frame, _mixed_columns, _mixed_series):
+        ctx = RunContext(scenario, 4, every, names, code_version(), run)
+        record = execute(ctx, (7, 0, 0, 3, {}, ()))
+        assert record[1], run.__name__
+        fields = next(csv.reader([record[2].decode()]))
+        del fields[len(RUN_KEYS) + len(SCHEMA) + 2]  # duration_s
+        records[run.__name__] = (fields, record[3])
+    assert records["_mixed_columns"] == records["_mixed_frame"] == records["_mixed_series"]
+    assert b"nan" in records["_mixed_frame"][1]  # pandas's None, not csv.writer's ""
 
 
 @pytest.mark.slow

@@ -105,6 +105,8 @@ def frame_lines(run_id: int, frame: pd.DataFrame) -> bytes:
     them), by :func:`column_lines` when the columns allow it."""
     if not len(frame):
         return b""
+    if not len(frame.columns):  # csv.writer writes the run id alone on each line
+        return csv_text([[run_id]] * len(frame)).encode()
     # A column of a pandas dtype (nullable integers, text) as objects: its to_numpy()
     # could turn a missing integer into a float nan.
     columns = [

@@ -124,11 +124,19 @@ def _results(
     ctx: RunContext, scenario: Scenario, overrides: dict[str, Any], seed: int
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
     """What ``ctx.simulate`` gives: a results frame (and no columns), or the columns
-    of one (and no frame)."""
+    of one (and no frame). Columns other than 1-D arrays and lists (e.g. Series) are
+    taken as the frame they make."""
     results = ctx.simulate(scenario, overrides, seed, ctx.steps)
     if isinstance(results, pd.DataFrame):
         return results, {}
-    return None, dict(results)
+    columns = dict(results)
+    if all(_is_column(values) for values in columns.values()):
+        return None, columns
+    return pd.DataFrame(columns, copy=False), {}
+
+
+def _is_column(values: Any) -> bool:
+    return type(values) is list or (isinstance(values, np.ndarray) and values.ndim == 1)
 
 
 def _collected_months(
@@ -140,29 +148,26 @@ def _collected_months(
     values = list(columns.values())
     if not len(frame if frame is not None else values[0]):
         raise RuntimeError("the run's results have no months")
-    if frame is not None:
+    if frame is None:
         if ctx.every > 1:
-            frame = frame.iloc[_kept(frame.iloc[:, 0].to_numpy(), ctx.every)]
-        last = frame.iloc[-1:].to_numpy(dtype=object).tolist()
-        return frame_lines(run_id, frame), last[0][2:]
+            kept = _kept(np.asarray(values[0]), ctx.every)
+            values = [_rows_of(column, kept) for column in values]
+        lines = column_lines(run_id, values)
+        if lines is not None:
+            return lines, [column[-1] for column in values[2:]]
+        # A column pandas converts (a list holding None or mixed numbers): the rows of
+        # the frame the columns make, as results() gives it.
+        frame = pd.DataFrame(columns, copy=False)
     if ctx.every > 1:
-        kept = _kept(np.asarray(values[0]), ctx.every)
-        values = [_rows_of(column, kept) for column in values]
-    lines = column_lines(run_id, values)
-    if lines is None:
-        rows = zip(*(_as_list(column) for column in values), strict=True)
-        lines = csv_text([run_id, *row] for row in rows).encode()
-    return lines, [column[-1] for column in values[2:]]
+        frame = frame.iloc[_kept(frame.iloc[:, 0].to_numpy(), ctx.every)]
+    last = frame.iloc[-1:].to_numpy(dtype=object).tolist()
+    return frame_lines(run_id, frame), last[0][2:]
 
 
 def _rows_of(column: np.ndarray | list, kept: np.ndarray) -> np.ndarray | list:
     if isinstance(column, np.ndarray):
         return column[kept]
     return [column[i] for i in kept.tolist()]
-
-
-def _as_list(column: np.ndarray | list) -> list:
-    return column.tolist() if isinstance(column, np.ndarray) else column
 
 
 def _kept(step: np.ndarray, every: int) -> np.ndarray:
