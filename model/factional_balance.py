@@ -43,8 +43,13 @@ def normalise(factions: Sequence[Faction]) -> None:
     # Indexing, not zip(..., strict=True): its keyword costs more than the loop.
     for i, f in enumerate(factions):
         f.power = shares[i]
-    if min(shares) >= POWER_FLOOR:
-        return  # the usual month: no share fell below the floor
+    if min(shares) < POWER_FLOOR:  # not in the usual month
+        raise_to_floor(factions)
+
+
+def raise_to_floor(factions: Sequence[Faction]) -> None:
+    """Set the factions below the floor to it and share what remains among the others
+    in proportion to their power, until no share falls below the floor (7.8.4)."""
     floored: set[int] = set()
     while True:
         newly = [i for i, f in enumerate(factions) if i not in floored and f.power < POWER_FLOOR]

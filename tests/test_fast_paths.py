@@ -22,7 +22,7 @@ import pytest
 from agents.bounds import at_most, clamp
 from model import IranModel, Parameters, economy, load_scenario
 from model.elections import _ranking
-from model.factional_balance import POWER_FLOOR, normalise
+from model.factional_balance import normalise, raise_to_floor
 from model.model import RunParameters, monthly_draws
 from model.parameters import SCHEMA
 from model.scenarios import SCENARIO_DIR, ScenarioError, list_scenarios
@@ -151,22 +151,13 @@ def test_the_leaders_favourite_is_max_by_backing_the_first_on_a_tie():
 
 
 def _plain_normalise(factions) -> None:
-    # The rule as ODD 7.8.4 states it, one pass after another until no share is below
-    # the floor: what ``normalise`` must give, bit for bit.
+    # The rule as ODD 7.8.4 states it: rescale, then the floor, always (the floor's
+    # passes change nothing when no share is below it): what ``normalise`` must give.
     powers = [max(f.power, 0.0) for f in factions]
     total = sum(powers)
     for f, power in zip(factions, powers, strict=True):
         f.power = power / total if total > 0 else 1.0 / len(factions)
-    floored: set[int] = set()
-    while True:
-        newly = [i for i, f in enumerate(factions) if i not in floored and f.power < POWER_FLOOR]
-        if not newly:
-            return
-        floored.update(newly)
-        rest = sum(f.power for i, f in enumerate(factions) if i not in floored)
-        spare = 1.0 - POWER_FLOOR * len(floored)
-        for i, f in enumerate(factions):
-            f.power = POWER_FLOOR if i in floored else f.power * spare / rest
+    raise_to_floor(factions)
 
 
 def test_normalise_gives_the_plain_rules_shares():

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 from browser_pages import LOAD_TIMEOUT_MS, UPDATE_TIMEOUT_MS, WatchedPage
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 USABLE_WITHIN_S = 10.0  # generous: the target is 3 s on the development machine
@@ -82,12 +82,9 @@ TABS = {
 
 
 class Tab(WatchedPage):
-    """One browser tab of the dashboard, with the errors it logged."""
+    """One browser tab of the dashboard, open at its first screen."""
 
-    def __init__(self, page: Page, url: str) -> None:
-        super().__init__(page)
-        page.goto(url)
-        page.wait_for_selector(".chart-network .js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
+    LOADED = (".chart-network .js-plotly-plot",)
 
     def open_drawer(self) -> None:
         """On a phone: the menu button opens the drawer over the page."""
@@ -99,20 +96,6 @@ class Tab(WatchedPage):
         size = self.page.viewport_size
         self.page.mouse.click(size["width"] - 8, size["height"] // 2)
         expect(self.page.locator(".v-navigation-drawer")).not_to_have_class(re.compile("--open"))
-
-    def click_step(self) -> None:
-        before = self.step
-        self.button("Step").click()
-        self.page.wait_for_function(
-            """(step) => {
-                const s = document.querySelector('.month-status .step');
-                const plot = document.querySelector('.chart-balance .js-plotly-plot');
-                return !!s && s.textContent === String(step) && !!plot && !!plot.data
-                    && plot.data[0].x.length === step + 1;
-            }""",
-            arg=before + 1,
-            timeout=UPDATE_TIMEOUT_MS,
-        )
 
     def open_tab(self, title: str) -> None:
         self.page.get_by_role("tab", name=title).click()

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-from browser_pages import LOAD_TIMEOUT_MS, UPDATE_TIMEOUT_MS, WatchedPage
+from browser_pages import UPDATE_TIMEOUT_MS, WatchedPage
 from playwright.sync_api import Page, expect
 
 from dashboard.session import DashboardModel, RunSettings
@@ -32,19 +32,7 @@ SET_UP = {
 
 
 class Session(WatchedPage):
-    """One browser tab of the dashboard, with the errors it logged."""
-
-    def __init__(self, page: Page, url: str) -> None:
-        super().__init__(page)
-        self.open(url)
-
-    def open(self, url: str) -> None:
-        self.page.goto(url)
-        self.wait_loaded()
-
-    def wait_loaded(self) -> None:
-        self.page.wait_for_selector(".chart-balance .js-plotly-plot", timeout=LOAD_TIMEOUT_MS)
-        self.page.wait_for_selector(".month-status .step", timeout=LOAD_TIMEOUT_MS)
+    """One browser tab of the dashboard, for a set-up's state (URL, form, files)."""
 
     @property
     def status(self) -> str:
@@ -63,20 +51,6 @@ class Session(WatchedPage):
         self.page.wait_for_function(
             "() => { const s = document.querySelector('.month-status .step');"
             " return !!s && s.textContent === '0'; }",
-            timeout=UPDATE_TIMEOUT_MS,
-        )
-
-    def click_step(self) -> None:
-        before = self.step
-        self.button("Step").click()
-        self.page.wait_for_function(
-            """([step]) => {
-                const s = document.querySelector('.month-status .step');
-                if (!s || s.textContent !== String(step)) return false;
-                const plot = document.querySelector('.chart-balance .js-plotly-plot');
-                return !!plot && !!plot.data && plot.data[0].x.length === step + 1;
-            }""",
-            arg=[before + 1],
             timeout=UPDATE_TIMEOUT_MS,
         )
 
