@@ -165,14 +165,21 @@ def ClaimsPage(model: IranModel | None = None, results_dir: str | Path = CLAIMS_
 def folder_choice(
     label: str, choices: list[str], value: str, on_value: Callable[[str], None]
 ) -> None:
-    """A choice among analyses written side by side, shown only when there are two.
+    """A choice among analyses written side by side, shown only when there are two, by
+    their folders' names (they share one parent folder); ``on_value`` gets the folder.
 
     A plain function called while ``AnalysisPage`` renders, not a component: a component
     that shows nothing would still leave an empty column on the page.
     """
     if len(choices) > 1:
-        with solara.Div(style={"width": "360px"}):
-            solara.Select(label, values=choices, value=value, on_value=on_value)
+        folders = {Path(choice).name: choice for choice in choices}
+        with solara.Div(style={"width": "360px", "max-width": "100%"}):
+            solara.Select(
+                label,
+                values=list(folders),
+                value=Path(value).name,
+                on_value=lambda name: on_value(folders[name]),
+            )
 
 
 @solara.component

@@ -33,6 +33,9 @@ from model.scenarios import MAX_MONTHS
 # rather than a slider (e.g. the number of citizens), so any value in range can be typed.
 SLIDER_MAX_VALUES = 1000
 NOTE = {"font-size": "12px", "color": "#555"}
+# The notice of a changed set-up lists this many changes, then counts the rest: another
+# scenario changes many parameters at once, and the card is narrow.
+CHANGES_LISTED = 4
 
 
 def control_kind(p: Parameter) -> str:
@@ -266,7 +269,15 @@ def RunSetup(store: SettingsStore, current: RunSettings | None) -> None:
                     classes=["form-errors"],
                 )
             elif current is not None and settings != current:
-                solara.Info("Changed: press Reset to start a run with this set-up.", dense=True)
+                changed = settings.differences(current)
+                listed = ", ".join(changed[:CHANGES_LISTED])
+                if len(changed) > CHANGES_LISTED:
+                    listed += f" and {len(changed) - CHANGES_LISTED} more"
+                solara.Info(
+                    f"Changed ({listed}): press Reset to start a run with this set-up.",
+                    dense=True,
+                    classes=["form-changed"],
+                )
             if loaded:
                 solara.Success(loaded, dense=True, classes=["upload-done"])
 

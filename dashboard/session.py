@@ -96,6 +96,20 @@ class RunSettings:
             text += "; " + ", ".join(f"{n} = {parameter_text(v)}" for n, v in changed.items())
         return text
 
+    def differences(self, other: RunSettings) -> list[str]:
+        """What this set-up changes from ``other``, in words: scenario, seed, months,
+        then each parameter whose value differs (``name = value``), as the run set-up
+        card lists them before a Reset."""
+        words = [f"scenario {self.scenario}"] if self.scenario != other.scenario else []
+        words += [f"seed {self.seed}"] if self.seed != other.seed else []
+        words += [f"{self.months} months"] if self.months != other.months else []
+        mine, theirs = self.parameter_values(), other.parameter_values()
+        return words + [f"{n} = {parameter_text(v)}" for n, v in mine.items() if v != theirs[n]]
+
+    def parameter_values(self) -> dict[str, Any]:
+        """Every parameter's value in a run of this set-up (the scenario's, overridden)."""
+        return dict(load_scenario(self.scenario).parameters) | dict(self.overrides)
+
     def build(self) -> IranModel:
         """A fresh model with this set-up (raises ParameterError / ScenarioError)."""
         return DashboardModel(self)

@@ -180,3 +180,31 @@ def test_analysis_page_offers_the_analyses_written_side_by_side(tmp_path: Path):
     choices = cd.sibling_folders(tmp_path / "sensitivity", "sensitivity.csv")
     assert choices == [str(tmp_path / "sensitivity"), str(tmp_path / "sensitivity_nuclear")]
     assert cd.sibling_folders(tmp_path / "none", "x.csv") == [str(tmp_path / "none")]
+
+
+def test_the_analyses_side_by_side_are_chosen_by_their_folders_names(tmp_path: Path):
+    """The choice lists folder names, not paths, and picking one shows that analysis."""
+    cells = {
+        "refusal_better": [False, False, True, True],
+        "refusal_better_significant": [False, False, False, True],
+        "advantage": [0.1, 0.1, -0.1, -0.2],
+        "share_engage_wins": [1.0, 0.9, 0.2, 0.0],
+        "outcome": "nuclear_progress",
+        "statistic": "at m120",
+    }
+    for name, axes in (("frontier", ("leakage_rate", "repression")), ("frontier_b", ("a", "b"))):
+        (tmp_path / name).mkdir()
+        table = pd.DataFrame({axes[0]: [0.0, 0.0, 1.0, 1.0], axes[1]: [0.0, 1.0] * 2, **cells})
+        table.to_csv(tmp_path / name / "frontier.csv", index=False)
+    box, rc = solara.render(
+        cp.AnalysisPage(sensitivity_dir=tmp_path / "s", frontier_dir=tmp_path / "frontier"),
+        handle_error=False,
+    )
+    choice = rc.find(v.Select).widget
+    assert (choice.items, choice.v_model) == (["frontier", "frontier_b"], "frontier")
+    assert "over leakage_rate × repression" in str(box)
+    choice.v_model = "frontier_b"
+    rc.find(
+        children=[av.frontier_summary(pd.read_csv(tmp_path / "frontier_b" / "frontier.csv"))]
+    ).assert_single()
+    rc.close()

@@ -377,3 +377,33 @@ def test_the_headline_shows_at_once_for_the_default_set_up_and_computes_others()
 
 def test_default_seed_is_the_form_default() -> None:
     assert RunSettings.for_scenario(DEFAULT_SCENARIO).seed == DEFAULT_SEED
+
+
+def test_the_card_lists_what_a_reset_would_change() -> None:
+    """The notice of a changed set-up names the changes (a few, then a count): seed,
+    months, then each parameter, and another scenario first."""
+    from dataclasses import replace
+
+    from dashboard.controls import CHANGES_LISTED, RunSetup
+    from dashboard.session import SettingsStore
+
+    shown = RunSettings.for_scenario(DEFAULT_SCENARIO)
+    edited = replace(shown, seed=7, months=12, overrides={**shown.overrides, "n_citizens": 20000})
+    assert edited.differences(shown) == ["seed 7", "12 months", "n_citizens = 20000"]
+    assert shown.differences(shown) == []
+    other = RunSettings.for_scenario("history_2003")
+    assert other.differences(shown)[:2] == ["scenario history_2003", "76 months"]
+
+    box, rc = solara.render(RunSetup(SettingsStore(edited), shown), handle_error=False)
+    notice = rc.find(v.Alert, class_="form-changed").widget.children[0]
+    assert notice.startswith("Changed (seed 7, 12 months, n_citizens = 20000): press Reset")
+    rc.close()
+    box, rc = solara.render(RunSetup(SettingsStore(other), shown), handle_error=False)
+    notice = rc.find(v.Alert, class_="form-changed").widget.children[0]
+    changes = other.differences(shown)
+    listed = ", ".join(changes[:CHANGES_LISTED])
+    assert f"({listed} and {len(changes) - CHANGES_LISTED} more): press Reset" in notice
+    rc.close()
+    box, rc = solara.render(RunSetup(SettingsStore(shown), shown), handle_error=False)
+    assert rc.find(v.Alert, class_="form-changed").widgets == []
+    rc.close()

@@ -19,8 +19,18 @@ from batch_runs.execution import run_sweep
 from cli.main import main
 
 pytestmark = pytest.mark.slow
-ARGS = ["--vary", "n_citizens=200", "--steps", "36", "--replicates", "16", "--workers", "2"]
-FAULT_ARGS = ["--vary", "n_citizens=300", "--steps", "60", "--replicates", "120", "--workers", "2"]
+# A sweep long enough to be stopped in the middle however fast the engine gets: about
+# a second of runs on 2 workers after its first rows land (2,000 citizens, 120 months).
+REPLICATES = 160
+ARGS = [
+    *("--vary", "n_citizens=2000", "--steps", "120"),
+    *("--replicates", str(REPLICATES), "--workers", "2"),
+]
+# ... and one that twenty kills leave unfinished: each kill once runs are recorded keeps
+# the few runs that land within 0.3 s of its first (a handful; the batches that follow
+# take 0.5 s).
+FAULT_REPLICATES = 320
+FAULT_ARGS = [*ARGS[:4], "--replicates", str(FAULT_REPLICATES), "--workers", "2"]
 
 
 def _start(out: Path) -> subprocess.Popen:
@@ -35,11 +45,15 @@ def _start(out: Path) -> subprocess.Popen:
     )
 
 
-def _wait_for_runs(out: Path, count: int) -> None:
+def _wait_for_runs(out: Path, count: int, process: subprocess.Popen) -> None:
+    """Until more than ``count`` runs are recorded while the sweep's workers still run."""
     runs = out / "runs.csv"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if runs.exists() and runs.read_bytes().count(b"\n") > count:
+        if process.poll() is not None:
+            raise AssertionError("the sweep ended before it could be stopped: lengthen ARGS")
+        recorded = runs.exists() and runs.read_bytes().count(b"\n") > count
+        if recorded and len(_session_processes(process.pid)) > 1:  # the parent, workers
             return
         time.sleep(0.01)
     raise AssertionError("the sweep did not get going")
@@ -77,7 +91,7 @@ def _resume_equals_a_clean_run(out: Path, tmp_path: Path) -> None:
 def test_sigterm_and_sighup_stop_a_sweep_like_ctrl_c(tmp_path, stop):
     out = tmp_path / "stopped"
     process = _start(out)
-    _wait_for_runs(out, 3)
+    _wait_for_runs(out, 3, process)
     os.kill(process.pid, stop)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
@@ -86,7 +100,7 @@ def test_sigterm_and_sighup_stop_a_sweep_like_ctrl_c(tmp_path, stop):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     assert manifest["sessions"][-1]["status"] == "interrupted"
-    assert 0 < manifest["counts"]["missing"] < 16
+    assert 0 < manifest["counts"]["missing"] < REPLICATES
     _wait_until_gone(process.pid)
     _resume_equals_a_clean_run(out, tmp_path)
 
@@ -94,8 +108,7 @@ def test_sigterm_and_sighup_stop_a_sweep_like_ctrl_c(tmp_path, stop):
 def test_workers_exit_when_their_parent_is_killed(tmp_path):
     out = tmp_path / "killed"
     process = _start(out)
-    _wait_for_runs(out, 3)
-    assert len(_session_processes(process.pid)) > 1  # the parent and its workers
+    _wait_for_runs(out, 3, process)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     _wait_until_gone(process.pid)
@@ -136,29 +149,46 @@ def test_a_kill_in_the_middle_of_a_batch_loses_only_uncommitted_batches(tmp_path
         assert sorted(exact_lines(out / name)) == sorted(exact_lines(clean / name)), name
 
 
+def _recorded(out: Path) -> int:
+    """Runs recorded in ``out/runs.csv`` so far."""
+    runs = out / "runs.csv"
+    return max(0, runs.read_bytes().count(b"\n") - 1) if runs.exists() else 0
+
+
 def test_twenty_random_kills_and_resumes_end_in_the_clean_sweeps_files(tmp_path):
-    """Kill the sweep at random moments (SIGKILL and SIGTERM in turn) 20 times, resuming
-    each time; the files must then hold exactly the clean sweep's rows."""
+    """Kill the sweep 20 times (SIGKILL and SIGTERM in turn), resuming each time: half
+    the kills at a random moment of its first second (loading, starting its workers),
+    half at a random moment once this session's first runs are recorded (inside a
+    batch, or as one is written). The files must then hold exactly the clean sweep's
+    rows."""
     rng = random.Random(2026)
     out = tmp_path / "faulty"
     exe = Path(sys.executable).with_name("iran-sim")
     argv = [str(exe), "sweep", *FAULT_ARGS, "--out", str(out)]
-    kills = 0
-    while kills < 20:
+    for kill in range(20):
+        before = _recorded(out)
         process = subprocess.Popen(
             argv + (["--resume"] if out.exists() else []),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(rng.uniform(0.5, 2.5))
-        if process.poll() is not None:  # it finished before the kill
-            break
-        os.kill(process.pid, signal.SIGKILL if kills % 2 == 0 else signal.SIGTERM)
+        if kill // 2 % 2 == 0:  # each signal meets both moments
+            time.sleep(rng.uniform(0.0, 1.0))
+        else:
+            deadline = time.monotonic() + 120
+            # more than before: a resume may first drop the rows of uncommitted runs
+            while _recorded(out) <= before and process.poll() is None:
+                assert time.monotonic() < deadline, "the sweep did not get going"
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.3))
+        assert process.poll() is None, (
+            f"kill {kill + 1}: the sweep ended first (lengthen FAULT_ARGS)"
+        )
+        os.kill(process.pid, signal.SIGKILL if kill % 2 == 0 else signal.SIGTERM)
         process.wait()
-        kills += 1
         _wait_until_gone(process.pid)
-    assert kills >= 10, "the sweep finished too fast to be killed often"
+    assert 0 < _recorded(out) < FAULT_REPLICATES  # some runs kept, some left to resume
     assert main(["sweep", *FAULT_ARGS, "--out", str(out), "--resume"]) == 0
     clean = tmp_path / "clean"
     assert main(["sweep", *FAULT_ARGS, "--out", str(clean)]) == 0

@@ -47,6 +47,22 @@ OVERFLOW = """() => {
   for (let el = document.querySelector('.dashboard-main'); el; el = el.parentElement) {
     if (el.scrollWidth > el.clientWidth + 1) problems.push('wider than its box: ' + name(el));
   }
+  if (problems.length) {  // name what sticks out: the innermost elements past the screen
+    const clipped = (el) => {  // inside a box of its own that scrolls or clips
+      const main = el.closest('.dashboard-main');
+      for (let up = el.parentElement; up && up !== main; up = up.parentElement)
+        if (getComputedStyle(up).overflowX !== 'visible') return true;
+      return false;
+    };
+    const past = [...document.querySelectorAll('.dashboard-main *')].filter((el) =>
+      el.getBoundingClientRect().width > 0 && out(el) && !clipped(el));
+    const innermost = past.filter((el) => !past.some((d) => d !== el && el.contains(d)));
+    for (const el of innermost.slice(0, 3)) {
+      const r = el.getBoundingClientRect();
+      problems.push(`sticking out: ${name(el)} (${Math.round(r.left)} to ${Math.round(r.right)} px)`
+        + ` "${(el.textContent || '').trim().slice(0, 40)}"`);
+    }
+  }
   for (const plot of document.querySelectorAll('.js-plotly-plot')) {
     if (!shown(plot)) continue;
     const svg = plot.querySelector('.main-svg');
@@ -123,9 +139,12 @@ class Tab(WatchedPage):
             expect(self.page.locator(ready).first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
             yield title
 
-    def overflow(self, settle_ms: int = 5_000) -> list[str]:
+    def overflow(self, settle_ms: int = 20_000) -> list[str]:
         """What is wider than the screen once the layout has settled (a figure drawn
-        while its box still moved is resized a moment later): [] when all fits."""
+        while its box still moved is resized a moment later; a page that has just
+        arrived is laid out again as its figures are drawn, which on a machine busy
+        with the rest of the suite has taken more than 5 s): [] when all fits, else
+        each problem, then what sticks out past the screen."""
         with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_function(f"() => ({OVERFLOW})().length === 0", timeout=settle_ms)
         return self.page.evaluate(OVERFLOW)

@@ -41,10 +41,14 @@ class Session(WatchedPage):
     def field(self, css_class: str):
         return self.page.locator(f".{css_class} input")
 
-    def type_into(self, css_class: str, text: str) -> None:
+    def type_into(self, css_class: str, text: str, listed: str) -> None:
+        """Type ``text`` into a field, then wait until the server has it: the card's
+        notice of a changed set-up lists ``listed`` (a Reset sent before then could
+        overtake the value, which the browser sends once the last update is answered)."""
         box = self.field(css_class)
         box.fill(text)
         box.press("Enter")
+        expect(self.page.locator(".form-changed")).to_contain_text(listed)
 
     def reset(self) -> None:
         self.button("Reset").click()
@@ -105,8 +109,8 @@ def test_the_address_sets_the_form_survives_a_reload_and_follows_reset(open_sess
     s.wait_loaded()
     expect(s.page.locator(".month-status")).to_contain_text("seed 99")
     assert s.field("months-input").input_value() == "30"
-    s.type_into("seed-input", "123")
-    s.type_into("months-input", "12")
+    s.type_into("seed-input", "123", "seed 123")
+    s.type_into("months-input", "12", "12 months")
     s.reset()
     s.page.wait_for_url("**seed=123**", timeout=UPDATE_TIMEOUT_MS)
     query = s.query()
@@ -179,7 +183,7 @@ def _charts_drawn(s: Session) -> None:
 
 def test_a_seed_of_2_to_the_40_works_from_the_form_and_the_address(open_session) -> None:
     s = open_session(n_citizens="300")
-    s.type_into("seed-input", str(HUGE_SEED))
+    s.type_into("seed-input", str(HUGE_SEED), f"seed {HUGE_SEED}")
     expect(s.page.locator(".form-errors")).to_have_count(0)
     s.reset()
     expect(s.page.locator(".month-status")).to_contain_text(f"seed {HUGE_SEED}")
@@ -234,14 +238,14 @@ def test_a_comparison_marks_itself_out_of_date_and_can_be_cancelled(open_session
     expect(s.page.locator(".comparison-stale")).to_have_count(0)
 
     # Another seed: out of date, and the note still says what it was run with.
-    s.type_into("seed-input", "7")
+    s.type_into("seed-input", "7", "seed 7")
     s.reset()
     expect(s.page.locator(".comparison-stale")).to_contain_text("Out of date")
     expect(s.page.locator(".comparison-setup")).to_contain_text("seed 2011")
 
     # A long rerun, cancelled: it stops early and says how far it got.
-    s.type_into("param-n_citizens", "20000")
-    s.type_into("months-input", "240")
+    s.type_into("param-n_citizens", "20000", "n_citizens = 20000")
+    s.type_into("months-input", "240", "240 months")
     s.reset()
     s.page.locator(".rerun-comparison").click()
     expect(s.page.locator(".comparison-progress")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
