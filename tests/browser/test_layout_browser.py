@@ -199,7 +199,8 @@ def test_nothing_is_wider_than_the_screen_on_any_tab(open_tab, viewport) -> None
     if phone:
         tab.close_drawer()
     for title in tab.open_every_tab():
-        assert tab.overflow() == [], title
+        problems = tab.overflow()
+        assert not problems, f"{title}: " + "; ".join(problems)  # whole, not cut by pytest
     for title in TABS:  # every tab is in sight: none hidden behind an arrow
         box = tab.page.get_by_role("tab", name=title).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], title
