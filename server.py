@@ -151,6 +151,10 @@ CSS = """
 .dashboard-tabs .v-tabs-bar { height: auto; }
 .dashboard-tabs .v-tab { min-width: 0; padding: 0 12px; height: 40px; }
 .dashboard-tabs .v-tab--active { box-shadow: inset 0 -2px 0 currentColor; }
+/* A tab shows at once, without Vuetify's slide: on a busy machine a slide interrupted
+   by the tab's first render left the tab's content shifted sideways, past the screen. */
+.dashboard-tabs .v-window__container,
+.dashboard-tabs .v-window-item { transition: none !important; transform: none !important; }
 table.event-log { border-collapse: collapse; width: 100%; font-size: 14px; }
 table.event-log th, table.event-log td {
   text-align: left; padding: 4px 10px; border-bottom: 1px solid #ddd; vertical-align: top;

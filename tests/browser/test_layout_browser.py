@@ -56,6 +56,9 @@ OVERFLOW = """() => {
     };
     const past = [...document.querySelectorAll('.dashboard-main *')].filter((el) =>
       el.getBoundingClientRect().width > 0 && out(el) && !clipped(el));
+    const tab = document.querySelector('.v-window-item--active');
+    const moved = tab && getComputedStyle(tab).transform;
+    if (tab) problems.push(`tab shown: ${tab.className}, transform ${moved}`);
     const innermost = past.filter((el) => !past.some((d) => d !== el && el.contains(d)));
     for (const el of innermost.slice(0, 3)) {
       const r = el.getBoundingClientRect();
