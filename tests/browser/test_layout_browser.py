@@ -210,6 +210,30 @@ def test_nothing_is_wider_than_the_screen_on_any_tab(open_tab, viewport) -> None
     assert tab.errors == []
 
 
+# Records, every frame, each tab's content that is moved sideways (a slide under way).
+RECORD_SLIDES = """() => {
+  window.slides = new Set();
+  const look = () => {
+    for (const el of document.querySelectorAll('.v-window-item'))
+      if (getComputedStyle(el).transform !== 'none') window.slides.add(el.className);
+    requestAnimationFrame(look);
+  };
+  look();
+}"""
+
+
+def test_a_tab_shows_at_once_without_sliding(open_tab) -> None:
+    """No tab's content is ever moved sideways while tabs are switched: a slide cut
+    short on a busy machine once left a tab shifted past a phone's screen."""
+    tab = open_tab(PHONE)
+    tab.page.evaluate(RECORD_SLIDES)
+    for title in ("Event log", "Claims", "About the model", "Simulation"):
+        tab.open_tab(title)
+        expect(tab.page.locator(".v-window-item--active")).to_be_visible()
+        tab.page.wait_for_timeout(500)  # longer than Vuetify's 0.3 s slide
+    assert tab.page.evaluate("[...window.slides]") == []
+
+
 def test_charts_side_by_side_on_a_wide_screen(open_tab) -> None:
     tab = open_tab(DESKTOP)
     balance = tab.page.locator(".chart-balance").bounding_box()
