@@ -144,10 +144,9 @@ class Tab(WatchedPage):
 
     def overflow(self, settle_ms: int = 20_000) -> list[str]:
         """What is wider than the screen once the layout has settled (a figure drawn
-        while its box still moved is resized a moment later; a page that has just
-        arrived is laid out again as its figures are drawn, which on a machine busy
-        with the rest of the suite has taken more than 5 s): [] when all fits, else
-        each problem, then what sticks out past the screen."""
+        while its box still moved is resized a moment later, seconds later on a machine
+        busy with the rest of the suite): [] when all fits, else each problem, then the
+        tab shown and what sticks out past the screen."""
         with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_function(f"() => ({OVERFLOW})().length === 0", timeout=settle_ms)
         return self.page.evaluate(OVERFLOW)
